@@ -1,0 +1,3 @@
+from djgate.cli import main
+
+raise SystemExit(main())
