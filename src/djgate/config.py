@@ -1,0 +1,187 @@
+"""`[tool.djgate]` of the checked repository's pyproject.toml (or a file given with --config), validated."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from djgate.errors import DjgateError
+from djgate.globs import GlobSet
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_TYPES = (
+    "feat",
+    "fix",
+    "refactor",
+    "perf",
+    "test",
+    "docs",
+    "style",
+    "build",
+    "ci",
+    "chore",
+    "revert",
+)
+
+# Files any commit may touch without counting for the app they sit in. Documented in the README.
+DEFAULT_SHARED_PATHS = (
+    "requirements*.txt",
+    "requirements/",
+    "constraints*.txt",
+    "Pipfile",
+    "Pipfile.lock",
+    "poetry.lock",
+    "uv.lock",
+    "pdm.lock",
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "docs/",
+    "/.github/",
+    "/.*",
+    "*.md",
+)
+
+SEVERITY_VALUES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Config:
+    types: tuple[str, ...] = DEFAULT_TYPES
+    extra_scopes: tuple[str, ...] = ()
+    shared_paths: tuple[str, ...] = DEFAULT_SHARED_PATHS
+    extend_shared_paths: tuple[str, ...] = ()
+    apps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    max_header_length: int = 72
+    ignore: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    source: str = "defaults"  # where it was read from, for error messages
+
+    def enabled(self, code: str) -> bool:
+        if self.select and not any(code.startswith(s) for s in self.select):
+            return False
+        return not any(code.startswith(i) for i in self.ignore)
+
+    def severity_for(self, code: str, default: str) -> str:
+        return self.severity.get(code, default)
+
+    def shared_globs(self) -> GlobSet:
+        return GlobSet(self.shared_paths + self.extend_shared_paths)
+
+    def with_cli(self, select: tuple[str, ...] | None, ignore: tuple[str, ...] | None) -> Config:
+        """--select and --ignore given on the command line replace the configured lists."""
+        changes: dict[str, Any] = {}
+        if select is not None:
+            changes["select"] = _codes("--select", list(select), "the command line")
+        if ignore is not None:
+            changes["ignore"] = _codes("--ignore", list(ignore), "the command line")
+        return replace(self, **changes) if changes else self
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """Read the configuration of the repository at `root`; `explicit` is a --config file."""
+    path = explicit if explicit is not None else root / "pyproject.toml"
+    if explicit is not None and not explicit.is_file():
+        raise DjgateError(f"--config {explicit}: no such file; give the path of a TOML file")
+    if not path.is_file():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DjgateError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    table = data.get("tool", {}).get("djgate") if isinstance(data.get("tool"), dict) else None
+    if table is None and explicit is not None and "tool" not in data:
+        table = data  # a dedicated djgate.toml holds the keys at the top level
+    if table is None:
+        return Config(source=str(path))
+    if not isinstance(table, dict):
+        raise DjgateError(f"{path}: [tool.djgate] must be a table")
+    return parse_config(table, str(path))
+
+
+def parse_config(table: Mapping[str, Any], source: str) -> Config:
+    known = {f.name: f for f in fields(Config) if f.name != "source"}
+    values: dict[str, Any] = {"source": source}
+    for key, raw in table.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            maybe = f" (did you mean '{close[0]}'?)" if close else ""
+            keys = ", ".join(sorted(known))
+            raise DjgateError(f"{source}: [tool.djgate] unknown key '{key}'{maybe}; known keys: {keys}")
+        values[key] = _PARSERS[key](key, raw, source)
+    return Config(**values)
+
+
+def _fail(key: str, source: str, what: str) -> DjgateError:
+    return DjgateError(f"{source}: [tool.djgate] {key}: {what}")
+
+
+def _strings(key: str, raw: Any, source: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(v, str) and v for v in raw):
+        raise _fail(key, source, "must be a list of non-empty strings")
+    return tuple(raw)
+
+
+def _codes(key: str, raw: Any, source: str) -> tuple[str, ...]:
+    from djgate.rules import RULES
+
+    codes = _strings(key, raw, source)
+    for code in codes:
+        if not any(known.startswith(code.upper()) for known in RULES):
+            raise _fail(key, source, f"'{code}' is not a rule code or prefix; `djgate rules` lists them")
+    return tuple(c.upper() for c in codes)
+
+
+def _positive_int(key: str, raw: Any, source: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+        raise _fail(key, source, f"must be a positive integer, not {raw!r}")
+    return raw
+
+
+def _app_globs(key: str, raw: Any, source: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise _fail(
+            key,
+            source,
+            'must be a table of app label -> list of globs, e.g. billing = ["templates/billing/**"]',
+        )
+    return {label: _strings(f"{key}.{label}", globs, source) for label, globs in raw.items()}
+
+
+def _severities(key: str, raw: Any, source: str) -> dict[str, str]:
+    from djgate.rules import RULES
+
+    if not isinstance(raw, dict):
+        raise _fail(key, source, 'must be a table of rule code -> "error" or "warning"')
+    out: dict[str, str] = {}
+    for code, level in raw.items():
+        if code.upper() not in RULES:
+            raise _fail(key, source, f"'{code}' is not a rule code; `djgate rules` lists them")
+        if level not in SEVERITY_VALUES:
+            raise _fail(f"{key}.{code}", source, f'must be "error" or "warning", not {level!r}')
+        out[code.upper()] = level
+    return out
+
+
+_PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
+    "types": _strings,
+    "extra_scopes": _strings,
+    "shared_paths": _strings,
+    "extend_shared_paths": _strings,
+    "apps": _app_globs,
+    "exclude": _strings,
+    "max_header_length": _positive_int,
+    "ignore": _codes,
+    "select": _codes,
+    "severity": _severities,
+}
