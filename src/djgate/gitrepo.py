@@ -1,0 +1,277 @@
+"""The one module that talks to git.
+
+Hook paths (check-msg, check-staged, prepare-msg) run plain `git` processes: every commit pays for them and
+importing GitPython alone costs more than the whole hook. GitPython is imported lazily where its object
+model earns its cost (resolving and validating revisions for ranges).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from djgate.changeset import AddedLine, ChangeSet, FileChange
+from djgate.errors import DjgateError
+from djgate.project import App, discover_apps, is_app_marker
+
+# Settings a user's git config may hold that would change the output we parse.
+DIFF_OPTIONS = (
+    "--raw",
+    "-p",
+    "-z",
+    "-U0",
+    "-M",
+    "--no-abbrev",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--ignore-submodules=none",
+)
+LOG_FORMAT = "--format=%x1e%H%x00%P%x00%an <%ae>%x00%B%x00"
+COMMIT_START = re.compile(rb"\x1e([0-9a-f]{40,64})\x00")
+HUNK_RE = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+NULL_OIDS = {"0" * 40, "0" * 64}
+SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines" are not code
+
+
+class GitRepo:
+    def __init__(self, root: Path, git_dir: Path, head: str | None) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self.head = head  # None before the first commit
+
+    @classmethod
+    def discover(cls, cwd: Path | None = None) -> GitRepo:
+        try:
+            out = _git(["rev-parse", "--show-toplevel", "--absolute-git-dir", "--revs-only", "HEAD"], cwd=cwd)
+        except DjgateError as exc:
+            raise DjgateError(
+                f"not inside a git work tree ({exc}); run djgate from your repository"
+            ) from None
+        lines = os.fsdecode(out).splitlines()
+        if len(lines) < 2:
+            raise DjgateError("not inside a git work tree; run djgate from your repository")
+        return cls(Path(lines[0]), Path(lines[1]), lines[2] if len(lines) > 2 else None)
+
+    def run(self, args: Sequence[str], stdin: bytes | None = None, ok: Sequence[int] = (0,)) -> bytes:
+        return _git(args, cwd=self.root, stdin=stdin, ok=ok)
+
+    # -- facts about the repository -----------------------------------------------------------------
+
+    def comment_char(self) -> str:
+        out = self.run(["config", "-z", "--get-regexp", r"^core\.comment(char|string)$"], ok=(0, 1))
+        value = "#"
+        for item in out.split(b"\0"):
+            if b"\n" in item:
+                value = item.split(b"\n", 1)[1].decode("utf-8", "replace") or "#"
+        # "auto" lets git pick a character at commit time; the template then uses "#" unless the message
+        # itself starts lines with it, which we cannot know here.
+        return "#" if value == "auto" else value
+
+    @property
+    def merging(self) -> bool:
+        return (self.git_dir / "MERGE_HEAD").exists()
+
+    def apps(self, rev: str | None = None) -> list[App]:
+        """The Django apps in the index (rev None) or in a commit's tree."""
+        if rev is None:
+            out = self.run(
+                ["ls-files", "-s", "-z", "--", ":(glob)**/apps.py", ":(glob)**/migrations/__init__.py"]
+            )
+        else:
+            out = self.run(["ls-tree", "-r", "-z", "--full-tree", rev])
+        markers: list[str] = []
+        blobs: dict[str, str] = {}
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, raw_path = record.partition(b"\t")
+            path = os.fsdecode(raw_path)
+            if not is_app_marker(path):
+                continue
+            markers.append(path)
+            if path.endswith("apps.py"):
+                blobs[path] = meta.split()[-2 if rev is None else 2].decode()
+        return discover_apps(markers, self.read_blobs(blobs))
+
+    def read_blobs(self, blobs: dict[str, str]) -> dict[str, bytes]:
+        """path -> content for path -> object id, in one `git cat-file --batch`."""
+        if not blobs:
+            return {}
+        order = list(blobs.items())
+        out = self.run(["cat-file", "--batch"], stdin="".join(f"{oid}\n" for _, oid in order).encode())
+        contents: dict[str, bytes] = {}
+        pos = 0
+        for path, _ in order:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            size = int(header[2])
+            contents[path] = out[pos : pos + size]
+            pos += size + 1
+        return contents
+
+    def existing_paths(self, paths: Iterable[str], rev: str | None = None) -> set[str]:
+        """Which of `paths` exist in a commit's tree, or in the index when rev is None."""
+        wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
+        if not wanted:
+            return set()
+        prefix = ":" if rev is None else f"{rev}:"
+        lines = "".join(f"{prefix}{p}\n" for p in wanted).encode()
+        out = self.run(["cat-file", "--batch-check"], stdin=lines).decode("utf-8", "replace")
+        return {
+            p for p, answer in zip(wanted, out.splitlines(), strict=False) if not answer.endswith(" missing")
+        }
+
+    # -- ChangeSets ---------------------------------------------------------------------------------
+
+    def staged(self, message: str | None = None) -> ChangeSet:
+        """The index against HEAD (or against nothing before the first commit)."""
+        out = self.run(["diff", "--cached", *DIFF_OPTIONS])
+        return ChangeSet(
+            files=tuple(parse_diff(out)),
+            source="staged",
+            message=message,
+            parents=(self.head,) if self.head else (),
+            merging=self.merging,
+        )
+
+    def commit(self, rev: str) -> ChangeSet:
+        changesets = self._log(["-1", self._verified(rev)])
+        return changesets[0]
+
+    def range(self, spec: str) -> list[ChangeSet]:
+        """One ChangeSet per commit of `A..B` (commits reachable from B and not from A), oldest first."""
+        base, sep, tip = spec.partition("..")
+        if not sep or tip.startswith("."):
+            raise DjgateError(f"'{spec}' is not a range; write it as BASE..TIP")
+        base_oid, tip_oid = self._verified(base or "HEAD"), self._verified(tip or "HEAD")
+        return self._log(["--reverse", f"{base_oid}..{tip_oid}"])
+
+    def _verified(self, rev: str) -> str:
+        import git  # GitPython: revision parsing with its error types, off the hook path
+
+        try:
+            return str(git.Repo(self.root).rev_parse(rev).hexsha)
+        except (git.BadName, git.BadObject, ValueError, IndexError):
+            raise DjgateError(f"unknown revision '{rev}'; check the name, or fetch it") from None
+
+    def _log(self, args: list[str]) -> list[ChangeSet]:
+        out = self.run(
+            [
+                "-c",
+                "log.showRoot=true",
+                "log",
+                "--no-show-signature",
+                "--diff-merges=first-parent",
+                *DIFF_OPTIONS,
+                LOG_FORMAT,
+                *args,
+                "--",
+            ]
+        )
+        return list(parse_log(out))
+
+
+def _git(
+    args: Sequence[str], cwd: Path | None = None, stdin: bytes | None = None, ok: Sequence[int] = (0,)
+) -> bytes:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise DjgateError("git is not installed or not on PATH; install git") from None
+    if proc.returncode not in ok:
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DjgateError(f"git {args[0]} failed: {reason[0] if reason else proc.returncode}")
+    return proc.stdout
+
+
+# -- parsing git's output (pure functions, tested directly) -------------------------------------------
+
+
+def parse_log(out: bytes) -> Iterable[ChangeSet]:
+    starts = list(COMMIT_START.finditer(out))
+    for i, match in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(out)
+        fields = out[match.end() : end].split(b"\0", 3)
+        parents, author, message = fields[0], fields[1], fields[2]
+        rest = fields[3] if len(fields) > 3 else b""
+        yield ChangeSet(
+            files=tuple(parse_diff(rest.lstrip(b"\0\n"))),
+            source="commit",
+            message=message.decode("utf-8", "replace"),
+            commit=match[1].decode(),
+            parents=tuple(parents.decode().split()),
+            author=author.decode("utf-8", "replace"),
+        )
+
+
+def parse_diff(out: bytes) -> list[FileChange]:
+    """Parse `git diff --raw -p -z -U0`: the NUL-separated raw records, then the patches in the same order."""
+    records: list[tuple[list[bytes], list[bytes]]] = []
+    pos = 0
+    while out.startswith(b":", pos):
+        end = out.index(b"\0", pos)
+        meta = out[pos + 1 : end].split(b" ")
+        pos = end + 1
+        npaths = 2 if meta[4][:1] in (b"R", b"C") else 1
+        paths = []
+        for _ in range(npaths):
+            end = out.index(b"\0", pos)
+            paths.append(out[pos:end])
+            pos = end + 1
+        records.append((meta, paths))
+    patches = _split_patches(out[pos:].lstrip(b"\0"))
+    changes: list[FileChange] = []
+    for meta, paths in records:
+        status = meta[4][:1].decode()
+        if status == "U":
+            continue  # unmerged: git shows no patch for it and will not commit it
+        # A type change (file <-> symlink) is shown as a deletion patch and an addition patch.
+        patch = b"".join(patches.pop(0) for _ in range(2 if status == "T" else 1) if patches)
+        changes.append(_file_change(meta, paths, status, patch))
+    return changes
+
+
+def _split_patches(text: bytes) -> list[bytes]:
+    if not text:
+        return []
+    parts = re.split(rb"(?m)^(?=diff --(?:git|cc) )", text)
+    return [p for p in parts if p.startswith(b"diff --")]
+
+
+def _file_change(meta: list[bytes], paths: list[bytes], status: str, patch: bytes) -> FileChange:
+    old_mode, new_mode, old_oid, new_oid = meta[0], meta[1], meta[2].decode(), meta[3].decode()
+    binary = b"\nBinary files " in patch or b"\nGIT binary patch" in patch
+    special = old_mode in SPECIAL_MODES or new_mode in SPECIAL_MODES
+    added = () if binary or special else tuple(_added_lines(patch))
+    kind: Any = status if status in ("A", "M", "D", "R", "C", "T") else "M"
+    return FileChange(
+        path=os.fsdecode(paths[-1]),
+        status=kind,
+        old_path=os.fsdecode(paths[0]) if len(paths) == 2 else None,
+        binary=binary,
+        added=added,
+        new_blob=None if new_oid in NULL_OIDS else new_oid,
+        old_blob=None if old_oid in NULL_OIDS else old_oid,
+    )
+
+
+def _added_lines(patch: bytes) -> Iterable[AddedLine]:
+    number = 0
+    in_hunk = False
+    for line in patch.split(b"\n"):
+        if line.startswith(b"@@"):
+            match = HUNK_RE.match(line)
+            if match:
+                number, in_hunk = int(match[1]), True
+        elif in_hunk and line.startswith(b"+"):
+            yield AddedLine(number, line[1:].decode("utf-8", "replace"))
+            number += 1
