@@ -1,0 +1,102 @@
+"""A commit message as git will record it, and its conventional header."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SCISSORS = "------------------------ >8 ------------------------"
+HEADER_RE = re.compile(
+    r"(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:(?: (?P<summary>.*))?\Z", re.S
+)
+REVERT_RE = re.compile(r'Revert "(?P<inner>.+)"\Z', re.S)
+AUTOSQUASH_PREFIXES = ("fixup! ", "squash! ", "amend! ")
+MERGE_PREFIXES = (
+    "Merge branch ",
+    "Merge remote-tracking branch ",
+    "Merge pull request ",
+    "Merge tag ",
+    "Merge commit ",
+    "Merge branches ",
+)
+
+
+def decode(raw: bytes) -> str:
+    """Message bytes as text; git's default encoding is UTF-8, anything else still reads, with U+FFFD."""
+    return raw.decode("utf-8", errors="replace")
+
+
+def clean(text: str, comment_char: str = "#") -> list[str]:
+    """The lines git keeps: no comment lines, nothing from the scissors line down, no trailing blanks."""
+    lines: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.startswith(comment_char):
+            if line[len(comment_char) :].strip() == SCISSORS:
+                break
+            continue
+        lines.append(line.rstrip())
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+@dataclass(frozen=True)
+class Header:
+    type: str
+    scope: str | None  # None: no parentheses; "" : empty parentheses
+    breaking: bool
+    summary: str
+
+
+def parse_header(header: str) -> Header | None:
+    match = HEADER_RE.match(header)
+    if match is None:
+        return None
+    return Header(match["type"], match["scope"], bool(match["bang"]), match["summary"] or "")
+
+
+@dataclass(frozen=True)
+class Message:
+    lines: tuple[str, ...]
+
+    @classmethod
+    def from_text(cls, text: str, comment_char: str = "#") -> Message:
+        return cls(tuple(clean(text, comment_char)))
+
+    @property
+    def header(self) -> str:
+        return self.lines[0] if self.lines else ""
+
+    @property
+    def body_lines(self) -> tuple[str, ...]:
+        return self.lines[1:]
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def autosquash(self) -> bool:
+        return self.header.startswith(AUTOSQUASH_PREFIXES)
+
+    @property
+    def git_merge(self) -> bool:
+        return self.header.startswith(MERGE_PREFIXES)
+
+    @property
+    def reverted_header(self) -> str | None:
+        """For git's `Revert "<header>"`, the innermost quoted header (reverts of reverts unwrap)."""
+        header, inner = self.header, None
+        while (match := REVERT_RE.match(header)) is not None:
+            header = inner = match["inner"]
+        return inner
+
+    @property
+    def effective_header(self) -> str:
+        """The header the conventional rules judge: the reverted one for git's revert messages."""
+        return self.reverted_header or self.header
+
+    def parsed(self) -> Header | None:
+        return parse_header(self.effective_header)

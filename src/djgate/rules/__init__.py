@@ -1,0 +1,111 @@
+"""The rule registry. Each family lives in its own module; `rules/scope.py` holds DJG2xx, and so on.
+
+A rule is a function of a Context that yields Findings, registered with its public code and its doc.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+from djgate.changeset import ChangeSet
+from djgate.config import Config
+from djgate.findings import Finding, Severity
+from djgate.message import Message
+from djgate.project import AppMap
+
+PathFacts = Callable[[Iterable[str]], set[str]]
+Contents = Callable[[Iterable[str]], dict[str, bytes]]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a rule may look at. Rules read it; they never touch git or the file system."""
+
+    changeset: ChangeSet
+    config: Config
+    apps: AppMap
+    message: Message | None = None
+    existing_paths: PathFacts = lambda paths: set()  # which paths exist in the committed tree
+    contents: Contents = lambda paths: {}  # the new content of changed files, by path (one git call)
+
+
+Check = Callable[[Context], Iterable[Finding]]
+F = TypeVar("F", bound=Check)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    family: str
+    severity: Severity
+    summary: str
+    what: str
+    why: str
+    fix: str
+    bad: str
+    good: str
+    needs_message: bool
+    check: Check
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    code: str,
+    name: str,
+    *,
+    summary: str,
+    why: str,
+    fix: str,
+    bad: str,
+    good: str,
+    severity: Severity = "error",
+    needs_message: bool = False,
+    family: str | None = None,
+) -> Callable[[F], F]:
+    """Register a rule; its docstring is the "what it checks" part of `djgate explain`."""
+
+    def register(check: F) -> F:
+        assert code not in RULES, f"duplicate rule code {code}"
+        RULES[code] = Rule(
+            code=code,
+            name=name,
+            family=family or check.__module__.rsplit(".", 1)[-1],
+            severity=severity,
+            summary=summary,
+            what=inspect.cleandoc(check.__doc__ or summary),
+            why=inspect.cleandoc(why),
+            fix=inspect.cleandoc(fix),
+            bad=inspect.cleandoc(bad),
+            good=inspect.cleandoc(good),
+            needs_message=needs_message,
+            check=check,
+        )
+        return check
+
+    return register
+
+
+def run_rules(context: Context, families: Iterable[str]) -> Iterator[Finding]:
+    """Run the enabled rules of the given families, with the configured severities."""
+    wanted = set(families)
+    config = context.config
+    for rule_ in RULES.values():
+        if rule_.family not in wanted or not config.enabled(rule_.code):
+            continue
+        if rule_.needs_message and context.message is None:
+            continue
+        severity = config.severity_for(rule_.code, rule_.severity)
+        for finding in rule_.check(context):
+            yield finding.with_severity(severity).with_commit(context.changeset.commit)  # type: ignore[arg-type]
+
+
+# Importing the families registers their rules, in code order.
+from djgate.rules import message, scope  # noqa: E402
+
+__all__ = ["RULES", "Context", "Rule", "message", "rule", "run_rules", "scope"]

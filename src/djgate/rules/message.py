@@ -1,0 +1,257 @@
+"""DJG1xx: the commit message is `type(scope): summary`, with a scope that names an app."""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from collections.abc import Iterator
+
+from djgate.findings import Finding
+from djgate.message import Header, Message
+from djgate.rules import Context, rule
+
+# A repository path cited in prose: has a `/`, ends in a file extension, may carry `:line[:col]`.
+PATH_TOKEN = re.compile(
+    r"(?<![\w/.:@~-])((?:\./)?(?:[\w@+-][\w.@+-]*/)+[\w@+-][\w.@+-]*\.[A-Za-z][A-Za-z0-9]{0,7})"
+    r"(?::\d+(?::\d+)?)?(?![\w/])"
+)
+
+
+def judged(context: Context) -> Message | None:
+    """The message, unless git wrote it or it is an autosquash commit meant to disappear."""
+    message = context.message
+    if message is None or context.changeset.is_merge or message.autosquash:
+        return None
+    return message
+
+
+def header_of(context: Context) -> Header | None:
+    message = judged(context)
+    return message.parsed() if message is not None else None
+
+
+def touched_apps(context: Context) -> list[str]:
+    return list(context.apps.group(context.changeset.paths()))
+
+
+def example_header(context: Context, type_: str = "feat", summary: str = "<what it does>") -> str:
+    apps = touched_apps(context)
+    scope = apps[0] if len(apps) == 1 else "<app>"
+    return f"{type_}({scope}): {summary}"
+
+
+def closest(word: str, choices: list[str]) -> str | None:
+    lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+@rule(
+    "DJG101",
+    "header-format",
+    needs_message=True,
+    summary="Header is not `type(scope): summary`.",
+    why="""
+        One shape for every header lets the history be read, searched and turned into a changelog, and
+        lets djgate check the scope against the files the commit touches.
+    """,
+    fix="""
+        Write the first line as `type(scope): summary`, with `!` before the colon for a breaking change
+        (`feat(orders)!: drop the v1 API`). One space follows the colon.
+    """,
+    bad="Added refund endpoint",
+    good="feat(orders): add refund endpoint",
+)
+def header_format(context: Context) -> Iterator[Finding]:
+    """The first line of the message must be `type(scope): summary` or `type(scope)!: summary`."""
+    message = judged(context)
+    if message is None:
+        return
+    if message.empty:
+        yield Finding("DJG101", "the commit message is empty", hint=f"write: {example_header(context)}")
+    elif message.parsed() is None:
+        header = message.effective_header
+        hint = f"write: {example_header(context, summary=header)}"
+        if re.match(r"[A-Za-z]+(\([^()]*\))?!?:\S", header):
+            hint = "put one space after the colon; " + hint
+        yield Finding("DJG101", f"header '{header}' is not `type(scope): summary`", hint=hint)
+
+
+@rule(
+    "DJG102",
+    "unknown-type",
+    needs_message=True,
+    summary="Type is not one of the configured `types`.",
+    why="A closed list of types keeps the history searchable and changelog tools working.",
+    fix="Use one of the configured types (`[tool.djgate] types`), or add yours there.",
+    bad="feature(orders): add refund endpoint",
+    good="feat(orders): add refund endpoint",
+)
+def unknown_type(context: Context) -> Iterator[Finding]:
+    """The type must be one of `[tool.djgate] types` (feat, fix, refactor, ... by default)."""
+    header = header_of(context)
+    types = list(context.config.types)
+    if header is None or header.type in types:
+        return
+    guess = closest(header.type, types)
+    hint = f"did you mean `{guess}`?" if guess else f"use one of: {', '.join(types)}"
+    yield Finding("DJG102", f"type '{header.type}' is not one of the configured types", hint=hint)
+
+
+@rule(
+    "DJG103",
+    "missing-scope",
+    needs_message=True,
+    summary="Header has no scope.",
+    why="""
+        The scope says which Django app the commit changes; reviewers and `git log -- <app>` rely on it,
+        and djgate checks it against the files.
+    """,
+    fix="Put the app label in parentheses after the type.",
+    bad="feat: add refund endpoint",
+    good="feat(orders): add refund endpoint",
+)
+def missing_scope(context: Context) -> Iterator[Finding]:
+    """The header must name a scope in parentheses: the app the commit changes."""
+    header = header_of(context)
+    if header is None or (header.scope or "").strip():
+        return
+    yield Finding(
+        "DJG103",
+        "the header has no scope",
+        hint=f"write: {example_header(context, header.type, header.summary or '<what it does>')}",
+    )
+
+
+@rule(
+    "DJG104",
+    "unknown-scope",
+    needs_message=True,
+    summary="Scope is neither an app label nor an `extra_scopes` entry.",
+    why="A scope nobody can map to an app defeats the point of scoping commits by app.",
+    fix="""
+        Use the label of the app the commit changes (`djgate` reads it from each app's apps.py), or add
+        scopes that are not apps (deps, ci, docs) to `[tool.djgate] extra_scopes`.
+    """,
+    bad="feat(order): add refund endpoint",
+    good="feat(orders): add refund endpoint",
+)
+def unknown_scope(context: Context) -> Iterator[Finding]:
+    """The scope must be an app label discovered in the repository, or listed in `extra_scopes`."""
+    header = header_of(context)
+    if header is None or not (scope := (header.scope or "").strip()):
+        return
+    known = sorted(context.apps.labels | set(context.config.extra_scopes))
+    if scope in known:
+        return
+    apps = touched_apps(context)
+    guess = apps[0] if len(apps) == 1 else closest(scope, known)
+    if guess:
+        hint = f"did you mean `{header.type}({guess})`?"
+    elif known:
+        hint = f"known scopes: {', '.join(known)}"
+    else:
+        hint = "no Django app found; list scopes that are not apps in [tool.djgate] extra_scopes"
+    yield Finding("DJG104", f"scope '{scope}' is not an app label or an extra scope", hint=hint)
+
+
+@rule(
+    "DJG105",
+    "summary-style",
+    needs_message=True,
+    summary="Summary empty, header too long, or summary ends with a period.",
+    why="""
+        Headers are read in one-line logs, PR titles and e-mail subjects: they must fit (72 characters by
+        default) and read as a title.
+    """,
+    fix="Write a short imperative summary without a final period; put details in the body.",
+    bad="fix(orders): Fixed the bug where refunds of partially shipped orders were computed twice.",
+    good="fix(orders): compute partial refunds once",
+)
+def summary_style(context: Context) -> Iterator[Finding]:
+    """The summary must not be empty or end with a period, and the header must fit `max_header_length`."""
+    message = judged(context)
+    header = message.parsed() if message is not None else None
+    if message is None or header is None:
+        return
+    limit = context.config.max_header_length
+    if not header.summary.strip():
+        yield Finding("DJG105", "the summary after the colon is empty", hint="say what the commit does")
+    elif header.summary.endswith(".") and not header.summary.endswith("..."):
+        yield Finding("DJG105", "the summary ends with a period", hint="drop the final period")
+    if message.reverted_header is None and len(message.header) > limit:
+        yield Finding(
+            "DJG105",
+            f"the header is {len(message.header)} characters long, more than {limit}",
+            hint="shorten the summary; details go in the body, after a blank line",
+        )
+
+
+@rule(
+    "DJG106",
+    "body-separation",
+    needs_message=True,
+    summary="No blank line between header and body.",
+    why="Git and every tool built on it take everything up to the first blank line as the subject.",
+    fix="Leave the second line of the message empty.",
+    bad="feat(orders): add refund endpoint\nRefunds go through the payment provider.",
+    good="feat(orders): add refund endpoint\n\nRefunds go through the payment provider.",
+)
+def body_separation(context: Context) -> Iterator[Finding]:
+    """The second line of the message, when there is one, must be blank."""
+    message = judged(context)
+    if message is not None and len(message.lines) > 1 and message.lines[1].strip():
+        yield Finding(
+            "DJG106",
+            "no blank line between the header and the body",
+            hint="leave the second line of the message empty",
+        )
+
+
+def cited_paths(message: Message) -> list[str]:
+    """Repository paths the body cites: tokens with a `/` and a file extension; not URLs or domains."""
+    found: list[str] = []
+    for line in message.body_lines:
+        for match in PATH_TOKEN.finditer(line):
+            path = match[1].removeprefix("./")
+            first = path.split("/", 1)[0]
+            if "." in first:  # example.com/x.html, a domain rather than a directory
+                continue
+            found.append(posixpath.normpath(path))
+    return list(dict.fromkeys(found))
+
+
+@rule(
+    "DJG107",
+    "cited-path-missing",
+    needs_message=True,
+    severity="warning",
+    summary="Body cites a repository path that does not exist.",
+    why="""
+        A message that points at files that are not there misleads the next reader; it is the usual
+        sign of a message written from memory, or generated, rather than from the change.
+    """,
+    fix="Correct the path, or drop it from the message.",
+    bad="fix(orders): round refunds\n\nThe rounding lives in orders/refunds.py now.",
+    good="fix(orders): round refunds\n\nThe rounding lives in orders/services.py now.",
+)
+def cited_path_missing(context: Context) -> Iterator[Finding]:
+    """Each path cited in the body (`orders/services.py`, `src/x/y.py:12`) must exist in the committed
+    tree or in the change. URLs and dotted module names are not paths."""
+    message = judged(context)
+    if message is None:
+        return
+    cited = cited_paths(message)
+    if not cited:
+        return
+    known = set(context.changeset.paths()) | context.existing_paths(cited)
+    for path in cited:
+        if path not in known:
+            yield Finding(
+                "DJG107",
+                f"the body cites '{path}', which is not in the repository",
+                hint="correct the path or remove it",
+            )

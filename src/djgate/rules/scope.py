@@ -1,0 +1,98 @@
+"""DJG2xx: one Django app per commit, and the scope names that app."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator
+
+from djgate.findings import Finding
+from djgate.rules import Context, rule
+from djgate.rules.message import header_of
+
+LISTED_FILES = 8  # per app in a hint; the command still names every file
+
+
+@rule(
+    "DJG201",
+    "multiple-apps",
+    summary="The change touches files of more than one app.",
+    why="""
+        A commit per app keeps reviews small, makes reverts safe (reverting one app's change cannot
+        break another's), and keeps each app's history readable with `git log -- <app>/`.
+    """,
+    fix="""
+        Commit each app separately: unstage the other apps' files with the `git restore --staged`
+        command djgate prints, commit, then stage and commit the rest. Files every commit may touch
+        (lock files, docs) go in `shared_paths`; extra paths of an app (templates, tests) in `apps`.
+    """,
+    bad="git add orders/models.py billing/models.py && git commit -m 'feat(orders): add refunds'",
+    good="git add orders/models.py && git commit -m 'feat(orders): add refunds'",
+)
+def multiple_apps(context: Context) -> Iterator[Finding]:
+    """The files a commit adds, changes, deletes or renames must belong to at most one Django app.
+    Files outside every app (settings, urls of the project package) and `shared_paths` are neutral."""
+    changeset = context.changeset
+    if changeset.is_merge:
+        return
+    groups = context.apps.group(changeset.paths())
+    if len(groups) < 2:
+        return
+    header = header_of(context)
+    keep = header.scope if header and header.scope in groups else max(groups, key=lambda a: len(groups[a]))
+    listing = [f"{label}: {_listed(paths)}" for label, paths in groups.items()]
+    others = [p for label, paths in groups.items() if label != keep for p in paths]
+    if changeset.source == "staged":
+        unstage = "git rm -q --cached --" if changeset.unborn else "git restore --staged --"
+        command = f"{unstage} " + " ".join(shlex.quote(p) for p in others)
+        action = f"keep {keep}, unstage the rest: {command}"
+    else:
+        action = f"split the commit so that each touches one app (git rebase -i {changeset.short}~1)"
+    yield Finding(
+        "DJG201",
+        f"the change touches {len(groups)} apps: {', '.join(groups)}",
+        hint="\n".join([*listing, action]),
+    )
+
+
+def _listed(paths: list[str]) -> str:
+    shown = ", ".join(paths[:LISTED_FILES])
+    more = len(paths) - LISTED_FILES
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+@rule(
+    "DJG202",
+    "scope-mismatch",
+    needs_message=True,
+    summary="The scope does not name the app the change touches.",
+    why="""
+        A scope that names another app than the one changed sends reviewers and `git log` readers to
+        the wrong place; a non-app scope (deps, ci) on app code hides an app change.
+    """,
+    fix="Use the label of the app whose files the commit changes.",
+    bad="git commit -m 'fix(orders): round totals'   # staged: billing/services.py",
+    good="git commit -m 'fix(billing): round totals'  # staged: billing/services.py",
+)
+def scope_mismatch(context: Context) -> Iterator[Finding]:
+    """When the scope is an app label, the changed app files must belong to that app; an
+    `extra_scopes` scope may only be used on a change that touches no app files."""
+    header = header_of(context)
+    if header is None or not header.scope or context.changeset.is_merge:
+        return
+    scope = header.scope.strip()
+    touched = list(context.apps.group(context.changeset.paths()))
+    if not touched or scope in touched:
+        return
+    suggestion = f"write: {header.type}({touched[0]}): {header.summary}" if len(touched) == 1 else None
+    if scope in context.apps.labels:
+        yield Finding(
+            "DJG202",
+            f"scope '{scope}' names an app the change does not touch; it touches {', '.join(touched)}",
+            hint=suggestion,
+        )
+    elif scope in context.config.extra_scopes:
+        yield Finding(
+            "DJG202",
+            f"scope '{scope}' is not an app, but the change touches app files of {', '.join(touched)}",
+            hint=suggestion,
+        )
