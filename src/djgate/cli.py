@@ -1,0 +1,205 @@
+"""The `djgate` command. Every door builds a ChangeSet, runs the rules and reports; exit 0/1/2."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from djgate import __version__
+from djgate.errors import DjgateError
+
+log = logging.getLogger("djgate")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _split_codes(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    if not value:
+        return None
+    return tuple(code.strip() for item in value for code in item.split(",") if code.strip())
+
+
+def common_options(command: F) -> F:
+    command = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Output format.",
+    )(command)
+    command = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="TOML file with the settings (default: [tool.djgate] in the repository's pyproject.toml).",
+    )(command)
+    command = click.option(
+        "--select",
+        multiple=True,
+        callback=_split_codes,
+        help="Only these rule codes or prefixes (comma-separated; replaces the configured list).",
+    )(command)
+    command = click.option(
+        "--ignore",
+        multiple=True,
+        callback=_split_codes,
+        help="Skip these rule codes or prefixes (comma-separated; replaces the configured list).",
+    )(command)
+    return command
+
+
+class Session:
+    """The repository and configuration a command works on."""
+
+    def __init__(self, config_path: Path | None, select: Any, ignore: Any) -> None:
+        from djgate.config import load_config
+        from djgate.gitrepo import GitRepo
+
+        self.repo = GitRepo.discover()
+        self.config = load_config(self.repo.root, config_path).with_cli(select, ignore)
+
+
+def emit(findings: Sequence[Any], fmt: str) -> int:
+    from djgate.report import render
+
+    out = render(findings, fmt, sys.stdout)
+    if out:
+        click.echo(out)
+    return 1 if any(f.blocking for f in findings) else 0
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="djgate")
+@click.option("-v", "--verbose", is_flag=True, help="Log what djgate does, on stderr.")
+def cli(verbose: bool) -> None:
+    """Commit governance for Django teams: conventional messages scoped to the app a commit changes."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="djgate: %(message)s")
+
+
+@cli.command("check-msg")
+@click.argument("msg_file", type=click.Path(path_type=Path, dir_okay=False))
+@common_options
+def check_msg(msg_file: Path, fmt: str, config_path: Path | None, select: Any, ignore: Any) -> int:
+    """commit-msg hook: check the message in MSG_FILE against the rules and the staged files."""
+    from djgate.engine import check_message
+    from djgate.message import decode
+
+    try:
+        text = decode(msg_file.read_bytes())
+    except OSError as exc:
+        raise DjgateError(f"cannot read the message file {msg_file}: {exc.strerror}") from None
+    session = Session(config_path, select, ignore)
+    return emit(check_message(session.repo, session.config, text), fmt)
+
+
+@cli.command("check-staged")
+@click.option(
+    "--family",
+    "families",
+    multiple=True,
+    help="Only this rule family (repeatable); each pre-commit hook id runs one. Default: all.",
+)
+@common_options
+def check_staged(
+    families: tuple[str, ...], fmt: str, config_path: Path | None, select: Any, ignore: Any
+) -> int:
+    """pre-commit hook: check the staged files (one app per commit, ...) before the editor opens."""
+    from djgate.engine import STAGED_FAMILIES
+    from djgate.engine import check_staged as run
+
+    unknown = sorted(set(families) - set(STAGED_FAMILIES))
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(unknown)}; choose from {', '.join(STAGED_FAMILIES)}", param_hint="--family"
+        )
+    session = Session(config_path, select, ignore)
+    return emit(run(session.repo, session.config, families or STAGED_FAMILIES), fmt)
+
+
+@cli.command("prepare-msg")
+@click.argument("msg_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("source", required=False)
+@click.argument("sha", required=False)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def prepare_msg(msg_file: Path, source: str | None, sha: str | None, config_path: Path | None) -> int:
+    """prepare-commit-msg hook: pre-fill `<type>(<app>): ` when git opens its empty template."""
+    from djgate.prepare import prefill
+    from djgate.project import AppMap
+
+    # Under pre-commit the source arrives in the environment rather than as an argument.
+    source = source or os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE") or None
+    if source:
+        return 0
+    session = Session(config_path, None, None)
+    try:
+        raw = msg_file.read_bytes()
+    except OSError as exc:
+        raise DjgateError(f"cannot read the message file {msg_file}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return 0  # not ours to rewrite
+    repo = session.repo
+    changeset = replace(repo.staged(), comment_char=repo.comment_char())
+    new = prefill(text, source, changeset, AppMap(repo.apps(), session.config))
+    if new is not None:
+        msg_file.write_bytes(new.encode("utf-8"))
+    return 0
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules_command(fmt: str) -> int:
+    """List every rule: code, name, default severity, summary."""
+    from djgate.docs import rules_json, rules_table
+
+    click.echo(rules_json() if fmt == "json" else rules_table())
+    return 0
+
+
+@cli.command("explain")
+@click.argument("code")
+def explain(code: str) -> int:
+    """Explain a rule: what it checks, why, how to fix it, and an example."""
+    from djgate.docs import explain_rule
+
+    click.echo(explain_rule(code))
+    return 0
+
+
+@cli.command("demo")
+@click.option("--keep/--no-keep", default=True, help="Leave the demo repository for you to explore.")
+@click.option("-v", "--verbose", is_flag=True, help="Show what the hooks printed for each commit.")
+def demo(keep: bool, verbose: bool) -> int:
+    """Replay a series of commits on a bundled Django project, with djgate's hooks installed."""
+    from djgate.demo import run_demo
+
+    return run_demo(keep=keep, verbose=verbose)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="djgate", standalone_mode=False
+        )
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.Abort:
+        click.echo("djgate: interrupted", err=True)
+        return 130
+    except DjgateError as exc:
+        click.echo(f"djgate: error: {exc}", err=True)
+        return exc.exit_code
+    return result if isinstance(result, int) else 0

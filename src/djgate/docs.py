@@ -1,0 +1,64 @@
+"""`djgate rules` and `djgate explain`: the rule docs, from the registry (one source for both)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from djgate.errors import DjgateError
+from djgate.rules import RULES, Rule
+
+
+def find_rule(code: str) -> Rule:
+    key = code.strip().upper()
+    if key in RULES:
+        return RULES[key]
+    by_name = {r.name: r for r in RULES.values()}
+    if code in by_name:
+        return by_name[code]
+    raise DjgateError(f"no rule '{code}'; `djgate rules` lists them")
+
+
+def rules_table() -> str:
+    rows = [("CODE", "NAME", "SEVERITY", "SUMMARY")]
+    rows += [(r.code, r.name, r.severity, r.summary) for r in RULES.values()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=False)) + "  " + row[3]
+        for row in rows
+    )
+
+
+def rules_json() -> str:
+    return json.dumps(
+        [
+            {"code": r.code, "name": r.name, "family": r.family, "severity": r.severity, "summary": r.summary}
+            for r in RULES.values()
+        ],
+        indent=2,
+    )
+
+
+def explain_rule(code: str) -> str:
+    r = find_rule(code)
+
+    def section(title: str, text: str) -> str:
+        return f"## {title}\n" + "\n".join(textwrap.fill(p, 100) for p in text.split("\n\n")) + "\n"
+
+    def example(title: str, text: str) -> str:
+        return f"{title}:\n" + textwrap.indent(text, "    ") + "\n"
+
+    return "\n".join(
+        [
+            f"# {r.code} {r.name}",
+            f"Default severity: {r.severity}. Family: {r.family}.\n",
+            section("What it checks", r.what),
+            section("Why it matters", r.why),
+            section("How to fix it", r.fix),
+            "## Example",
+            example("Bad", r.bad),
+            example("Good", r.good),
+            f'Turn it off with `ignore = ["{r.code}"]` in [tool.djgate], or make it a warning with '
+            f'`severity = {{{r.code} = "warning"}}`.',
+        ]
+    )
