@@ -65,6 +65,10 @@ class Config:
     ignore: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     severity: Mapping[str, str] = field(default_factory=dict)
+    per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # glob -> codes
+    python: str | None = None  # the project's interpreter, for the Django probe
+    settings: str | None = None  # DJANGO_SETTINGS_MODULE of the project
+    probe_timeout: int = 60  # seconds the Django probe may take
     source: str = "defaults"  # where it was read from, for error messages
 
     def enabled(self, code: str) -> bool:
@@ -148,6 +152,20 @@ def _positive_int(key: str, raw: Any, source: str) -> int:
     return raw
 
 
+def _string(key: str, raw: Any, source: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise _fail(key, source, f"must be a non-empty string, not {raw!r}")
+    return raw
+
+
+def _path_codes(key: str, raw: Any, source: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise _fail(
+            key, source, 'must be a table of glob -> list of rule codes, e.g. "scripts/**" = ["DJG501"]'
+        )
+    return {glob: _codes(f"{key}.{glob}", codes, source) for glob, codes in raw.items()}
+
+
 def _app_globs(key: str, raw: Any, source: str) -> dict[str, tuple[str, ...]]:
     if not isinstance(raw, dict):
         raise _fail(
@@ -184,4 +202,8 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "ignore": _codes,
     "select": _codes,
     "severity": _severities,
+    "per_path_ignores": _path_codes,
+    "python": _string,
+    "settings": _string,
+    "probe_timeout": _positive_int,
 }
