@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from djgate.changeset import ChangeSet
@@ -35,6 +34,6 @@ def prefill(text: str, source: str | None, changeset: ChangeSet, apps: AppMap) -
     touched = list(apps.group(paths))
     if len(touched) != 1:
         return None  # no single app to name: the author chooses
-    scope = touched[0]
-    app_paths = [p for p in paths if apps.app_of(p) == scope or posixpath.dirname(p) == ""]
-    return f"{guess_type(app_paths or paths)}({scope}): " + text.lstrip("\n")
+    header = f"{guess_type(paths)}({touched[0]}): "
+    # Git's template starts with an empty line: the header fills it and the comments stay below.
+    return header + text if text.startswith("\n") or not text else f"{header}\n{text}"

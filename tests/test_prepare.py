@@ -1,0 +1,77 @@
+"""prepare-commit-msg: pre-fill `<type>(<app>): ` on git's empty template, and only there."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Repo
+
+TEMPLATE = "\n# Please enter the commit message for your changes.\n#\n# On branch main\n"
+
+
+@pytest.fixture
+def msg(shop: Repo):  # type: ignore[no-untyped-def]
+    path = shop.path / ".git" / "COMMIT_EDITMSG"
+    path.write_text(TEMPLATE)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (["orders/models.py"], "feat(orders): "),
+        (["orders/tests/test_models.py", "orders/tests.py"], "test(orders): "),
+        (["orders/guide.rst"], "docs(orders): "),
+        (["orders/models.py", "shop/settings.py"], "feat(orders): "),
+    ],
+)
+def test_prefills_from_staged_files(shop: Repo, msg, djgate, files: list[str], expected: str) -> None:  # type: ignore[no-untyped-def]
+    for path in files:
+        shop.write(path, "x = 1\n")
+    shop.stage(*files)
+    assert djgate("prepare-msg", str(msg)).code == 0
+    assert msg.read_text() == expected + TEMPLATE  # the comments stay below the header line
+
+
+@pytest.mark.parametrize("source", ["message", "template", "merge", "squash", "commit"])
+def test_never_touches_a_given_message(shop: Repo, msg, djgate, source: str) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/models.py", "x = 1\n")
+    shop.stage()
+    assert djgate("prepare-msg", str(msg), source).code == 0
+    assert msg.read_text() == TEMPLATE
+
+
+def test_empty_file_gets_just_the_header(shop: Repo, msg, djgate) -> None:  # type: ignore[no-untyped-def]
+    msg.write_text("")
+    shop.write("orders/models.py", "x = 1\n")
+    shop.stage()
+    djgate("prepare-msg", str(msg))
+    assert msg.read_text() == "feat(orders): "
+
+
+def test_source_from_pre_commit_environment(shop: Repo, msg, djgate, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PRE_COMMIT_COMMIT_MSG_SOURCE", "message")
+    shop.write("orders/models.py", "x = 1\n")
+    shop.stage()
+    djgate("prepare-msg", str(msg))
+    assert msg.read_text() == TEMPLATE
+
+
+def test_existing_text_and_ambiguous_changes_are_left_alone(shop: Repo, msg, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/models.py", "x = 1\n")
+    shop.write("billing/models.py", "x = 1\n")
+    shop.stage()
+    djgate("prepare-msg", str(msg))
+    assert msg.read_text() == TEMPLATE  # two apps: the author chooses
+    shop.git("restore", "--staged", "billing/models.py")
+    msg.write_text("fix(orders): mine\n" + TEMPLATE)
+    djgate("prepare-msg", str(msg))
+    assert msg.read_text() == "fix(orders): mine\n" + TEMPLATE
+
+
+def test_merge_in_progress(shop: Repo, msg, djgate) -> None:  # type: ignore[no-untyped-def]
+    (shop.path / ".git" / "MERGE_HEAD").write_text(shop.git("rev-parse", "HEAD"))
+    shop.write("orders/models.py", "x = 1\n")
+    shop.stage()
+    djgate("prepare-msg", str(msg))
+    assert msg.read_text() == TEMPLATE
