@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from djgate.config import DEFAULT_TYPES, Config, load_config
+from djgate.errors import DjgateError
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(body, encoding="utf-8")
+    return tmp_path
+
+
+def test_defaults_without_pyproject(tmp_path: Path) -> None:
+    config = load_config(tmp_path)
+    assert config.types == DEFAULT_TYPES
+    assert config.max_header_length == 72
+    assert config.enabled("DJG107")
+
+
+def test_pyproject_without_table_gives_defaults(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "[project]\nname = 'x'\n")).types == DEFAULT_TYPES
+
+
+def test_reads_every_key(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            """
+[tool.djgate]
+types = ["feat", "fix"]
+extra_scopes = ["deps"]
+shared_paths = ["*.lock"]
+extend_shared_paths = ["tools/"]
+apps = {billing = ["templates/billing/**"]}
+exclude = ["vendor/**"]
+max_header_length = 50
+ignore = ["DJG107"]
+select = ["DJG1", "DJG2"]
+severity = {DJG201 = "warning"}
+per_path_ignores = {"scripts/**" = ["DJG104"]}
+python = ".venv/bin/python"
+settings = "shop.settings"
+probe_timeout = 30
+""",
+        )
+    )
+    assert config.types == ("feat", "fix")
+    assert config.apps == {"billing": ("templates/billing/**",)}
+    assert config.severity_for("DJG201", "error") == "warning"
+    assert not config.enabled("DJG107")
+    assert config.enabled("DJG101")
+    assert config.shared_globs().match("tools/x.py")
+    assert config.shared_globs().match("poetry.lock")
+    assert not config.shared_globs().match("README.md")  # shared_paths replaced the defaults
+
+
+def test_select_limits_to_prefix() -> None:
+    config = Config(select=("DJG2",))
+    assert config.enabled("DJG201")
+    assert not config.enabled("DJG101")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("tpyes = ['feat']", "unknown key 'tpyes' (did you mean 'types'?)"),
+        ("types = 'feat'", "types: must be a list of non-empty strings"),
+        ("types = ['']", "types: must be a list of non-empty strings"),
+        ("max_header_length = 0", "max_header_length: must be a positive integer"),
+        ("max_header_length = true", "max_header_length: must be a positive integer"),
+        ("ignore = ['DJG999']", "ignore: 'DJG999' is not a rule code or prefix"),
+        ("severity = {DJG201 = 'fatal'}", 'severity.DJG201: must be "error" or "warning"'),
+        ("severity = {XYZ = 'error'}", "severity: 'XYZ' is not a rule code"),
+        ("apps = ['billing']", "apps: must be a table"),
+        ("apps = {billing = 'templates'}", "apps.billing: must be a list"),
+        ("python = ''", "python: must be a non-empty string"),
+    ],
+)
+def test_bad_values_name_key_and_file(tmp_path: Path, body: str, expected: str) -> None:
+    root = write(tmp_path, f"[tool.djgate]\n{body}\n")
+    with pytest.raises(DjgateError) as info:
+        load_config(root)
+    assert expected in str(info.value)
+    assert str(root / "pyproject.toml") in str(info.value)
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    with pytest.raises(DjgateError, match="not valid TOML"):
+        load_config(write(tmp_path, "[tool.djgate\n"))
+
+
+def test_explicit_config_file_top_level_keys(tmp_path: Path) -> None:
+    path = tmp_path / "djgate.toml"
+    path.write_text("extra_scopes = ['deps']\n")
+    assert load_config(tmp_path, path).extra_scopes == ("deps",)
+
+
+def test_explicit_config_file_with_tool_table(tmp_path: Path) -> None:
+    path = tmp_path / "other.toml"
+    path.write_text("[tool.djgate]\nmax_header_length = 60\n")
+    assert load_config(tmp_path, path).max_header_length == 60
+
+
+def test_explicit_config_missing(tmp_path: Path) -> None:
+    with pytest.raises(DjgateError, match="no such file"):
+        load_config(tmp_path, tmp_path / "nope.toml")
+
+
+def test_cli_overrides_replace_lists() -> None:
+    config = Config(ignore=("DJG107",)).with_cli(select=("djg1",), ignore=())
+    assert config.select == ("DJG1",)
+    assert config.ignore == ()
+    with pytest.raises(DjgateError, match="--select"):
+        Config().with_cli(select=("nope",), ignore=None)

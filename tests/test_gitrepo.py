@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from djgate.errors import DjgateError
+from djgate.gitrepo import GitRepo, parse_diff
+
+from .conftest import Repo
+
+
+def staged(repo: Repo):  # type: ignore[no-untyped-def]
+    return GitRepo.discover().staged()
+
+
+def test_first_commit_of_an_empty_repository(repo: Repo) -> None:
+    repo.write("orders/models.py", "a\nb\n")
+    repo.stage()
+    changeset = staged(repo)
+    assert changeset.unborn
+    (change,) = changeset.files
+    assert (change.path, change.status, change.old_path) == ("orders/models.py", "A", None)
+    assert [(line.number, line.text) for line in change.added] == [(1, "a"), (2, "b")]
+
+
+def test_nothing_staged(repo: Repo) -> None:
+    assert staged(repo).files == ()
+    repo.commit()
+    assert staged(repo).files == ()
+
+
+def test_added_line_numbers_from_several_hunks(repo: Repo) -> None:
+    repo.write("f.py", "".join(f"line{i}\n" for i in range(1, 21)))
+    repo.stage()
+    repo.commit()
+    lines = [f"line{i}\n" for i in range(1, 21)]
+    lines.insert(2, "new3\n")
+    lines[15] = "changed16\n"
+    lines.append("last\n")
+    repo.write("f.py", "".join(lines))
+    repo.stage()
+    (change,) = staged(repo).files
+    assert change.status == "M"
+    assert [(a.number, a.text) for a in change.added] == [(3, "new3"), (16, "changed16"), (22, "last")]
+
+
+def test_rename_delete_and_modes(repo: Repo) -> None:
+    repo.write("orders/old_name.py", "x = 1\n" * 20)
+    repo.write("gone.py", "y\n")
+    repo.write("script.sh", "echo\n")
+    repo.stage()
+    repo.commit()
+    (repo.path / "billing").mkdir()
+    repo.git("mv", "orders/old_name.py", "billing/new_name.py")
+    repo.git("rm", "-q", "gone.py")
+    repo.git("update-index", "--chmod=+x", "script.sh")
+    changes = {c.path: c for c in staged(repo).files}
+    renamed = changes["billing/new_name.py"]
+    assert (renamed.status, renamed.old_path, renamed.added) == ("R", "orders/old_name.py", ())
+    assert renamed.paths == ("orders/old_name.py", "billing/new_name.py")
+    assert changes["gone.py"].status == "D"
+    assert changes["gone.py"].new_blob is None
+    assert changes["script.sh"].status == "M"
+
+
+def test_binary_file(repo: Repo) -> None:
+    repo.write("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00binary\x00")
+    repo.write("text.py", "ok = True\n")
+    repo.stage()
+    changes = {c.path: c for c in staged(repo).files}
+    assert changes["logo.png"].binary
+    assert changes["logo.png"].added == ()
+    assert not changes["text.py"].binary
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["dir with space/file name.py", "quo\"te's.py", "ünïcode/日本.py", "tab\there.py", "back\\slash.py"],
+)
+def test_paths_round_trip_exactly(repo: Repo, name: str) -> None:
+    repo.write(name, "x = 1\n")
+    repo.stage()
+    (change,) = staged(repo).files
+    assert change.path == name
+    assert change.added[0].text == "x = 1"
+
+
+def test_non_utf8_path_and_content(repo: Repo) -> None:
+    raw_name = b"caf\xe9.py"
+    (repo.path / os.fsdecode(raw_name)).write_bytes(b"name = 'caf\xe9'\n")
+    repo.stage()
+    (change,) = staged(repo).files
+    assert os.fsencode(change.path) == raw_name
+    assert change.added[0].text == "name = 'caf\ufffd'"
+
+
+def test_symlink_has_no_code_lines(repo: Repo) -> None:
+    os.symlink("target.py", repo.path / "link.py")
+    repo.stage()
+    (change,) = staged(repo).files
+    assert change.path == "link.py"
+    assert change.added == ()
+
+
+def test_detached_head(repo: Repo) -> None:
+    first = repo.commit("chore(deps): one")
+    repo.commit("chore(deps): two")
+    repo.git("checkout", "-q", first)
+    repo.write("a.py", "a\n")
+    repo.stage()
+    git = GitRepo.discover()
+    assert git.head == first
+    assert [c.path for c in git.staged().files] == ["a.py"]
+
+
+def test_commit_and_range(repo: Repo) -> None:
+    base = repo.commit("chore(deps): base")
+    repo.write("orders/a.py", "a\n")
+    repo.stage()
+    first = repo.commit("feat(orders): add a\n\nbody text")
+    repo.write("orders/a.py", "a\nb\n")
+    repo.write("billing/b.py", "b\n")
+    repo.stage()
+    second = repo.commit("feat(billing): add b")
+    git = GitRepo.discover()
+    one = git.commit(first)
+    assert one.commit == first
+    assert one.parents == (base,)
+    assert one.message == "feat(orders): add a\n\nbody text\n"
+    assert [(f.path, f.status) for f in one.files] == [("orders/a.py", "A")]
+    assert "djgate tests" in (one.author or "")
+    commits = git.range(f"{base}..{second}")
+    assert [c.commit for c in commits] == [first, second]
+    assert [a.text for f in commits[1].files for a in f.added] == ["b", "b"]
+    assert git.range(f"{second}..{second}") == []
+
+
+def test_range_of_a_merge_uses_the_first_parent(repo: Repo) -> None:
+    base = repo.commit("chore(deps): base")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("side.py", "s\n")
+    repo.stage()
+    repo.commit("feat(side): side")
+    repo.git("checkout", "-q", "main")
+    repo.write("main.py", "m\n")
+    repo.stage()
+    repo.commit("feat(main): main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge branch 'side'", "side")
+    commits = GitRepo.discover().range(f"{base}..HEAD")
+    merge = commits[-1]
+    assert merge.is_merge
+    assert [f.path for f in merge.files] == ["side.py"]
+    assert len(commits) == 3
+
+
+def test_root_commit_shows_its_files(repo: Repo) -> None:
+    repo.write("a.py", "a\n")
+    repo.stage()
+    sha = repo.commit("feat(a): first")
+    assert [f.path for f in GitRepo.discover().commit(sha).files] == ["a.py"]
+
+
+def test_unknown_revision_and_bad_range(repo: Repo) -> None:
+    repo.commit()
+    git = GitRepo.discover()
+    with pytest.raises(DjgateError, match="unknown revision 'nope'"):
+        git.range("nope..HEAD")
+    with pytest.raises(DjgateError, match="not a range"):
+        git.range("HEAD")
+
+
+def test_outside_a_repository(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    with pytest.raises(DjgateError, match="not inside a git work tree"):
+        GitRepo.discover()
+
+
+def test_existing_paths_and_blobs(repo: Repo) -> None:
+    repo.write("orders/services.py", "x\n")
+    repo.stage()
+    sha = repo.commit()
+    repo.write("orders/new.py", "new\n")
+    repo.stage()
+    git = GitRepo.discover()
+    assert git.existing_paths(["orders/services.py", "orders/new.py", "nope.py"]) == {
+        "orders/services.py",
+        "orders/new.py",
+    }
+    assert git.existing_paths(["orders/services.py", "orders/new.py"], sha) == {"orders/services.py"}
+    (change,) = git.staged().files
+    assert git.read_blobs({"orders/new.py": change.new_blob or ""}) == {"orders/new.py": b"new\n"}
+
+
+def test_parse_diff_typechange_consumes_two_patches() -> None:
+    out = (
+        b":100644 120000 " + b"a" * 40 + b" " + b"b" * 40 + b" T\x00x.py\x00"
+        b":000000 100644 " + b"0" * 40 + b" " + b"c" * 40 + b" A\x00y.py\x00\x00"
+        b"diff --git a/x.py b/x.py\ndeleted file mode 100644\n--- a/x.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n"
+        b"diff --git a/x.py b/x.py\nnew file mode 120000\n--- /dev/null\n+++ b/x.py\n@@ -0,0 +1 @@\n+t\n"
+        b"diff --git a/y.py b/y.py\nnew file mode 100644\n--- /dev/null\n+++ b/y.py\n@@ -0,0 +1 @@\n+why\n"
+    )
+    changes = parse_diff(out)
+    assert [(c.path, c.status) for c in changes] == [("x.py", "T"), ("y.py", "A")]
+    assert changes[0].added == ()  # a symlink's target is not code
+    assert [a.text for a in changes[1].added] == ["why"]
