@@ -1,0 +1,160 @@
+"""The public contract of the command: exit codes, output shapes, and bad input met without a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from djgate.rules import RULES
+
+from .conftest import Repo, djgate_process, write_msg
+
+
+def test_clean_commit_prints_nothing_and_exits_0(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/a.py", "a = 1\n")
+    shop.stage()
+    result = djgate("check-msg", write_msg(shop, "feat(orders): add a"))
+    assert (result.code, result.out, result.err) == (0, "", "")
+
+
+def test_text_output_shape(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/a.py", "a = 1\n")
+    shop.stage()
+    result = djgate("check-msg", write_msg(shop, "feat(order): add a\n\nSee orders/zzz.py"))
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0] == "DJG104 scope 'order' is not an app label or an extra scope"
+    assert lines[1] == "    did you mean `feat(orders)`?"
+    assert lines[2] == "DJG107 (warning) the body cites 'orders/zzz.py', which is not in the repository"
+    assert lines[-1] == "djgate: 1 error(s), 1 warning(s): refused"
+    assert "\x1b" not in result.out
+
+
+def test_json_contract(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/a.py", "a = 1\n")
+    shop.write("billing/b.py", "b = 1\n")
+    shop.stage()
+    result = djgate("check-msg", "--format", "json", write_msg(shop, "feat(orders): add a"))
+    data = json.loads(result.out)
+    assert data["version"] == 1
+    (finding,) = data["findings"]
+    assert set(finding) >= {"code", "severity", "message", "path", "line", "commit"}
+    assert (finding["code"], finding["path"], finding["line"], finding["commit"]) == (
+        "DJG201",
+        None,
+        None,
+        None,
+    )
+    assert data["summary"] == {"errors": 1, "warnings": 0, "notices": 0, "blocking": True}
+
+
+def test_warnings_only_exit_0(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/a.py", "a = 1\n")
+    shop.stage()
+    result = djgate("check-msg", write_msg(shop, "feat(orders): add\n\nsee orders/none.py"))
+    assert result.code == 0
+    assert "allowed" in result.out
+
+
+def test_commit_text_is_sanitized(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/a.py", "a = 1\n")
+    shop.stage()
+    result = djgate("check-msg", write_msg(shop, "\x1b]0;pwned\x07\x1b[31mAdded\u202e stuff\r"))
+    assert result.code == 1
+    assert "\x1b" not in result.out and "\u202e" not in result.out and "\r" not in result.out
+    assert "Added stuff" in result.out
+
+
+def test_non_utf8_message(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/a.py", "a = 1\n")
+    shop.stage()
+    assert djgate("check-msg", write_msg(shop, b"feat(orders): caf\xe9 cr\xe8me")).code == 0
+    result = djgate("check-msg", write_msg(shop, b"\xff\xfe\x00garbage"))
+    assert result.code == 1
+    assert "DJG101" in result.out
+
+
+def test_huge_message(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/a.py", "a = 1\n")
+    shop.stage()
+    body = "\n".join(f"line {i} of the body, about orders" for i in range(10_000))
+    assert djgate("check-msg", write_msg(shop, f"feat(orders): add\n\n{body}\n")).code == 0
+
+
+def test_binary_file_staged(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/static/logo.png", bytes(range(256)) * 10)
+    shop.stage()
+    assert djgate("check-msg", write_msg(shop, "feat(orders): add logo")).code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("check-msg", "/nonexistent/COMMIT_EDITMSG"), "cannot read the message file"),
+        (("check-staged", "--family", "nope"), "Invalid value for --family: nope"),
+        (("check-staged", "--select", "DJG9"), "not a rule code or prefix"),
+        (("explain", "DJG999"), "no rule 'DJG999'"),
+        (("check-staged", "--config", "missing.toml"), "no such file"),
+        (("frobnicate",), "No such command"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(shop: Repo, args: tuple[str, ...], expected: str) -> None:
+    result = djgate_process(*args, cwd=shop.path)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_config_error_names_key_and_file(shop: Repo) -> None:
+    shop.write("pyproject.toml", "[tool.djgate]\ntypos = 1\n")
+    result = djgate_process("check-staged", cwd=shop.path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"djgate: error: {shop.path / 'pyproject.toml'}: [tool.djgate] unknown key 'typos' (did you mean "
+        "'types'?); known keys: apps, exclude, extend_shared_paths, extra_scopes, ignore, max_header_length, "
+        "per_path_ignores, probe_timeout, python, select, settings, severity, shared_paths, types"
+    ]
+
+
+def test_outside_a_repository_exit_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = djgate_process(
+        "check-staged",
+        cwd=tmp_path,
+        env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert "not inside a git work tree" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_rules_lists_every_rule(djgate) -> None:  # type: ignore[no-untyped-def]
+    result = djgate("rules")
+    assert result.code == 0
+    for code, rule in RULES.items():
+        assert f"{code}  {rule.name}" in result.out
+    listed = json.loads(djgate("rules", "--format", "json").out)
+    assert [r["code"] for r in listed] == list(RULES)
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_explain_has_every_part(djgate, code: str) -> None:  # type: ignore[no-untyped-def]
+    result = djgate("explain", code.lower())
+    assert result.code == 0
+    for part in ("## What it checks", "## Why it matters", "## How to fix it", "Bad:", "Good:"):
+        assert part in result.out
+    rule = RULES[code]
+    assert rule.what and rule.why and rule.fix and rule.bad and rule.good
+    assert rule.bad != rule.good
+
+
+def test_explain_by_name(djgate) -> None:  # type: ignore[no-untyped-def]
+    assert djgate("explain", "multiple-apps").out.startswith("# DJG201 multiple-apps")
+
+
+def test_version(djgate) -> None:  # type: ignore[no-untyped-def]
+    from djgate import __version__
+
+    result = djgate("--version")
+    assert result.code == 0
+    assert __version__ in result.out

@@ -1,0 +1,36 @@
+"""`djgate demo` end to end: a real repository, the native hooks, real commits."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from djgate.demo import STEPS
+
+from .conftest import djgate_process
+
+
+def test_demo_refuses_what_it_should(tmp_path: Path) -> None:
+    result = djgate_process("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = {}
+    for line in result.stdout.splitlines():
+        match = re.match(r"(\d+)\s{2,}.*?\s{2,}.*?\s{2,}(accepted|refused)\s*(.*)$", line)
+        if match:
+            rows[int(match[1])] = (match[2], match[3].split())
+    assert rows == {
+        1: ("accepted", []),
+        2: ("refused", ["DJG101"]),
+        3: ("refused", ["DJG104"]),
+        4: ("refused", ["DJG201"]),
+        5: ("refused", ["DJG202"]),
+        6: ("accepted", []),
+    }
+    assert len(rows) == len(STEPS)
+    where = re.search(r"The repository stays at (\S+):", result.stdout)
+    assert where is not None
+    repo = Path(where[1])
+    assert (repo / ".git").is_dir()
+    log = (repo / ".git" / "logs" / "HEAD").read_text()
+    assert "feat(orders): add a note to orders" in log
+    assert "fix(billing): round invoice totals" in log

@@ -1,0 +1,108 @@
+"""DJG201 and DJG202: one app per commit, and the scope names it."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from djgate.gitrepo import GitRepo
+
+from .conftest import Repo, write_msg
+
+
+def findings(djgate, *args: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    result = djgate(*args, "--format", "json")
+    assert result.code in (0, 1), result.err
+    return json.loads(result.out)["findings"]  # type: ignore[no-any-return]
+
+
+def stage(repo: Repo, *paths: str) -> None:
+    for path in paths:
+        repo.write(path, "x = 1\n")
+    repo.stage(*paths)
+
+
+def test_one_app_plus_neutral_and_shared_files_pass(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    stage(shop, "orders/models.py", "shop/settings.py", "README.md", "requirements.txt", ".github/ci.yml")
+    assert findings(djgate, "check-staged") == []
+
+
+def test_two_apps_refused_with_the_split_command(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    stage(shop, "orders/models.py", "orders/views.py", "billing/models.py")
+    (finding,) = findings(djgate, "check-staged")
+    assert finding["code"] == "DJG201"
+    assert finding["message"] == "the change touches 2 apps: billing, orders"
+    hint = finding["hint"]
+    assert "orders: orders/models.py, orders/views.py" in hint
+    assert "billing: billing/models.py" in hint
+    command = hint.splitlines()[-1].split(": ", 1)[1]
+    assert command == "git restore --staged -- billing/models.py"
+    # The command it prints really splits the commit.
+    shop.git(*shlex.split(command)[1:])
+    assert findings(djgate, "check-staged") == []
+
+
+def test_split_command_keeps_the_scoped_app_and_quotes_paths(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    stage(shop, "orders/a b.py", "billing/x.py", "billing/y.py")
+    result = findings(djgate, "check-msg", write_msg(shop, "feat(orders): add"))
+    (finding,) = [f for f in result if f["code"] == "DJG201"]
+    assert finding["hint"].endswith("git restore --staged -- billing/x.py billing/y.py")
+    stage(shop, "orders/c.py")
+    result = findings(djgate, "check-msg", write_msg(shop, "feat(billing): add"))
+    (finding,) = [f for f in result if f["code"] == "DJG201"]
+    assert finding["hint"].endswith("git restore --staged -- 'orders/a b.py' orders/c.py")
+
+
+def test_first_commit_uses_rm_cached(repo: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    repo.app("orders")
+    repo.app("billing")
+    repo.stage()
+    (finding,) = findings(djgate, "check-staged")
+    assert "git rm -q --cached --" in finding["hint"]
+
+
+def test_rename_across_apps_touches_both(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.git("mv", "orders/models.py", "billing/order_models.py")
+    (finding,) = findings(djgate, "check-staged")
+    assert finding["code"] == "DJG201"
+
+
+def test_configured_app_paths_count(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("pyproject.toml", '[tool.djgate]\napps = {billing = ["templates/billing/**"]}\n')
+    stage(shop, "orders/models.py", "templates/billing/invoice.html")
+    assert [f["code"] for f in findings(djgate, "check-staged")] == ["DJG201"]
+    shop.git("restore", "--staged", "orders/models.py")
+    assert findings(djgate, "check-staged") == []
+
+
+def test_scope_names_another_app(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    stage(shop, "billing/services.py")
+    (finding,) = findings(djgate, "check-msg", write_msg(shop, "fix(orders): round totals"))
+    assert finding["code"] == "DJG202"
+    assert finding["hint"] == "write: fix(billing): round totals"
+
+
+def test_extra_scope_on_app_files(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("pyproject.toml", '[tool.djgate]\nextra_scopes = ["deps"]\n')
+    stage(shop, "billing/services.py")
+    (finding,) = findings(djgate, "check-msg", write_msg(shop, "build(deps): bump"))
+    assert finding["code"] == "DJG202"
+    assert "not an app" in finding["message"]
+
+
+def test_app_scope_on_neutral_files_passes(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    stage(shop, "shop/settings.py")
+    assert findings(djgate, "check-msg", write_msg(shop, "feat(orders): enable orders")) == []
+
+
+def test_commit_mode_hint_for_a_multi_app_commit(shop: Repo) -> None:
+    from djgate.config import Config
+    from djgate.engine import check_commits
+
+    stage(shop, "orders/a.py", "billing/b.py")
+    sha = shop.commit("feat(orders): both")
+    git = GitRepo.discover()
+    result = check_commits(git, Config(), git.range(f"{sha}~1..{sha}"), sha)
+    (finding,) = result
+    assert (finding.code, finding.commit) == ("DJG201", sha)
+    assert "git rebase -i" in (finding.hint or "")
