@@ -1,0 +1,39 @@
+"""The README and `.pre-commit-hooks.yaml` say the same as the code: every rule code and every hook id."""
+
+from __future__ import annotations
+
+import re
+
+from djgate.rules import RULES
+
+from .conftest import ROOT
+
+
+def hook_ids() -> list[str]:
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    return re.findall(r"^- id: (\S+)$", text, re.M)
+
+
+def test_readme_documents_every_rule() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for code, rule in RULES.items():
+        assert re.search(rf"\| {code} \| {rule.name} \| {rule.severity} \|", readme), code
+
+
+def test_readme_documents_every_hook_id() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ids = hook_ids()
+    assert ids
+    for hook in ids:
+        assert f"- id: {hook}" in readme, hook
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```sh\n(.*?)```", readme, re.S)
+    assert block is not None
+    first, second = block[1].strip().splitlines()
+    assert first.endswith("djgate demo")
+    assert second == "python -m pytest"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install -q -e '.[test]'" in ci and "python -m pytest" in ci
