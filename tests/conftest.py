@@ -14,6 +14,8 @@ import pytest
 from djgate.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+# Fixtures for end-to-end tests through the real pre-commit framework (precommit_source, precommit_repo).
+pytest_plugins = ("tests.precommit_support",)
 
 
 @pytest.fixture(autouse=True, scope="session")

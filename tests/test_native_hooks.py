@@ -1,0 +1,89 @@
+"""The native hook scripts in hooks/, without pre-commit: installed with `git config core.hooksPath`,
+running this checkout's djgate through $DJGATE."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, Repo
+from .precommit_support import Editor, make_editor
+
+HOOKS = ("pre-commit", "commit-msg", "prepare-commit-msg")
+
+
+@pytest.fixture
+def hooked(shop: Repo, tmp_path: Path) -> Repo:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for name in HOOKS:
+        shutil.copy(ROOT / "hooks" / name, hooks / name)
+        (hooks / name).chmod(0o755)
+    shop.git("config", "core.hooksPath", str(hooks))
+    return shop
+
+
+def commit(repo: Repo, *args: str, editor: Editor | None = None, append: str = "") -> tuple[int, str]:
+    env = dict(os.environ, DJGATE=f"{sys.executable} -m djgate", GIT_EDITOR="false")
+    if editor:
+        env.update(editor.env(append=append))
+    result = subprocess.run(
+        ["git", "commit", *args], cwd=repo.path, env=env, capture_output=True, text=True, check=False
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_hook_scripts_are_executable_in_the_checkout() -> None:
+    for name in HOOKS:
+        assert os.access(ROOT / "hooks" / name, os.X_OK), f"hooks/{name} is not executable"
+
+
+def test_commit_msg_hook_refuses_a_bad_message(hooked: Repo) -> None:
+    hooked.write("orders/models.py", "X = 1\n")
+    hooked.stage("orders/models.py")
+    head = hooked.git("rev-parse", "HEAD")
+
+    code, output = commit(hooked, "-m", "feat(billing): add a flag")
+
+    assert code == 1
+    assert "DJG202" in output
+    assert hooked.git("rev-parse", "HEAD") == head
+    assert (hooked.path / ".git" / "COMMIT_EDITMSG").read_text() == "feat(billing): add a flag\n"
+
+
+def test_pre_commit_hook_refuses_two_apps(hooked: Repo) -> None:
+    hooked.write("orders/models.py", "X = 1\n")
+    hooked.write("billing/models.py", "X = 1\n")
+    hooked.stage("orders/models.py", "billing/models.py")
+
+    code, output = commit(hooked, "-m", "feat(orders): add a flag")
+
+    assert code == 1
+    assert "DJG201" in output
+
+
+def test_compliant_commit_lands(hooked: Repo) -> None:
+    hooked.write("orders/models.py", "X = 1\n")
+    hooked.stage("orders/models.py")
+
+    code, output = commit(hooked, "-m", "feat(orders): add a flag")
+
+    assert code == 0, output
+    assert hooked.git("log", "-1", "--format=%s") == "feat(orders): add a flag\n"
+
+
+def test_prepare_commit_msg_hook_prefills_the_app(hooked: Repo, tmp_path: Path) -> None:
+    editor = make_editor(tmp_path / "editor")
+    hooked.write("billing/models.py", "X = 1\n")
+    hooked.stage("billing/models.py")
+
+    code, output = commit(hooked, editor=editor, append="add a flag")
+
+    assert editor.seen_text().startswith("feat(billing): \n")
+    assert code == 0, output
+    assert hooked.git("log", "-1", "--format=%s") == "feat(billing): add a flag\n"
