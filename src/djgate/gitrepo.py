@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,14 @@ COMMIT_START = re.compile(rb"\x1e([0-9a-f]{40,64})\x00")
 HUNK_RE = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 NULL_OIDS = {"0" * 40, "0" * 64}
 SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines" are not code
+
+
+@dataclass(frozen=True)
+class RevRange:
+    base: str  # the merge-base of the requested base and the tip
+    tip: str
+    spec: str  # as the user or the CI gave it
+    requested_base: str
 
 
 class GitRepo:
@@ -148,20 +157,71 @@ class GitRepo:
         return changesets[0]
 
     def range(self, spec: str) -> list[ChangeSet]:
-        """One ChangeSet per commit of `A..B` (commits reachable from B and not from A), oldest first."""
-        base, sep, tip = spec.partition("..")
-        if not sep or tip.startswith("."):
+        """One ChangeSet per commit of `BASE..TIP` (or `BASE...TIP`), oldest first."""
+        return self.range_commits(self.resolve_range(spec))
+
+    def resolve_range(self, spec: str) -> RevRange:
+        """`BASE..TIP` with both ends verified and the base moved to the merge-base, so that a PR is
+        judged from where it forked. Errors say how to fix a shallow clone."""
+        base, sep, tip = spec.partition("...") if "..." in spec else spec.partition("..")
+        if not sep:
             raise DjgateError(f"'{spec}' is not a range; write it as BASE..TIP")
         base_oid, tip_oid = self._verified(base or "HEAD"), self._verified(tip or "HEAD")
-        return self._log(["--reverse", f"{base_oid}..{tip_oid}"])
+        out = self.run(["merge-base", base_oid, tip_oid], ok=(0, 1)).decode().split()
+        if not out:
+            self._no_history(f"{base or 'HEAD'} and {tip or 'HEAD'} have no common history")
+        return RevRange(base=out[0], tip=tip_oid, spec=spec, requested_base=base_oid)
+
+    def range_commits(self, rev_range: RevRange) -> list[ChangeSet]:
+        changesets = self._log(["--reverse", f"{rev_range.base}..{rev_range.tip}"])
+        boundary = self.shallow_commits() & {c.commit for c in changesets if c.commit}
+        if boundary:
+            self._no_history(f"commit {sorted(boundary)[0][:12]} of the range has no parents here")
+        return changesets
+
+    def shallow_commits(self) -> set[str]:
+        try:
+            return set((self.git_dir / "shallow").read_text().split())
+        except FileNotFoundError:
+            return set()
+
+    def _no_history(self, what: str) -> None:
+        if self.shallow_commits():
+            raise DjgateError(
+                f"{what}: this is a shallow clone; fetch the history with `git fetch --unshallow` "
+                "(GitHub Actions: actions/checkout with `fetch-depth: 0`; GitLab: GIT_DEPTH: 0)"
+            )
+        raise DjgateError(f"{what}; check the range")
+
+    def upstream(self) -> str | None:
+        """The current branch's upstream (`origin/main`), if it has one."""
+        out = self.run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], ok=(0, 128))
+        return out.decode().strip() or None
+
+    def existing_paths_at(self, wanted: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (commit, path) pairs exist, for many commits in one `git cat-file --batch-check`."""
+        pairs = [(rev, p) for rev, p in dict.fromkeys(wanted) if "\n" not in p]
+        if not pairs:
+            return set()
+        lines = "".join(f"{rev}:{p}\n" for rev, p in pairs).encode()
+        out = self.run(["cat-file", "--batch-check"], stdin=lines).decode("utf-8", "replace")
+        answers = out.splitlines()
+        return {pair for pair, answer in zip(pairs, answers, strict=False) if not answer.endswith(" missing")}
 
     def _verified(self, rev: str) -> str:
         import git  # GitPython: revision parsing with its error types, off the hook path
 
         try:
-            return str(git.Repo(self.root).rev_parse(rev).hexsha)
-        except (git.BadName, git.BadObject, ValueError, IndexError):
-            raise DjgateError(f"unknown revision '{rev}'; check the name, or fetch it") from None
+            return str(git.Repo(self.root).commit(rev).hexsha)  # peels tags to their commit
+        except (git.BadName, git.BadObject, ValueError, IndexError, TypeError):
+            pass
+        # GitPython does not know every revision syntax (`@{upstream}`, `:/text`); git itself does.
+        out = self.run(["rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"], ok=(0, 1))
+        if out.strip():
+            return out.decode().strip()
+        if self.shallow_commits():
+            self._no_history(f"unknown revision '{rev}'")
+        raise DjgateError(f"unknown revision '{rev}'; check the name, or fetch it")
 
     def _log(self, args: list[str]) -> list[ChangeSet]:
         out = self.run(
@@ -210,6 +270,7 @@ def parse_log(out: bytes) -> Iterable[ChangeSet]:
             commit=match[1].decode(),
             parents=tuple(parents.decode().split()),
             author=author.decode("utf-8", "replace"),
+            comment_char="",  # git removed the comments when it recorded the commit
         )
 
 
