@@ -97,12 +97,11 @@ def test_app_scope_on_neutral_files_passes(shop: Repo, djgate) -> None:  # type:
 
 def test_commit_mode_hint_for_a_multi_app_commit(shop: Repo) -> None:
     from djgate.config import Config
-    from djgate.engine import check_commits
+    from djgate.engine import check_range
 
     stage(shop, "orders/a.py", "billing/b.py")
     sha = shop.commit("feat(orders): both")
     git = GitRepo.discover()
-    result = check_commits(git, Config(), git.range(f"{sha}~1..{sha}"), sha)
-    (finding,) = result
+    (finding,) = check_range(git, Config(), git.resolve_range(f"{sha}~1..{sha}")).findings
     assert (finding.code, finding.commit) == ("DJG201", sha)
     assert "git rebase -i" in (finding.hint or "")

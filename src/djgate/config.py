@@ -69,6 +69,7 @@ class Config:
     python: str | None = None  # the project's interpreter, for the Django probe
     settings: str | None = None  # DJANGO_SETTINGS_MODULE of the project
     probe_timeout: int = 60  # seconds the Django probe may take
+    allow_overrides: tuple[str, ...] | None = None  # codes a Djgate-Allow trailer may turn off
     source: str = "defaults"  # where it was read from, for error messages
 
     def enabled(self, code: str) -> bool:
@@ -78,6 +79,12 @@ class Config:
 
     def severity_for(self, code: str, default: str) -> str:
         return self.severity.get(code, default)
+
+    def overridable(self, code: str) -> bool:
+        """Secrets (DJG4xx) are never overridable unless listed explicitly."""
+        if self.allow_overrides is None:
+            return not code.startswith("DJG4")
+        return any(code.startswith(prefix) for prefix in self.allow_overrides)
 
     def shared_globs(self) -> GlobSet:
         return GlobSet(self.shared_paths + self.extend_shared_paths)
@@ -206,4 +213,5 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "python": _string,
     "settings": _string,
     "probe_timeout": _positive_int,
+    "allow_overrides": _codes,
 }

@@ -3,63 +3,145 @@ commits); everything after that is the same rules and the same findings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
 from djgate.findings import Finding
-from djgate.gitrepo import GitRepo
+from djgate.gitrepo import GitRepo, RevRange
 from djgate.message import Message
+from djgate.overrides import Override, apply_overrides, parse_overrides
 from djgate.project import AppMap
 from djgate.rules import Context, run_rules
 
 # Which rule families each door runs. Later families (secrets, print, migrations, ...) join here.
 MESSAGE_FAMILIES = ("message", "scope")
 STAGED_FAMILIES = ("scope",)
+RANGE_FAMILIES = ("message", "scope")
+
+
+@dataclass
+class Verdict:
+    """What the rules said about one ChangeSet."""
+
+    changeset: ChangeSet
+    findings: list[Finding]
+    overrides: list[Override] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> bool:
+        return any(f.blocking for f in self.findings)
+
+
+class RepoFacts:
+    """Answers the rules' questions about file contents and existing paths for a set of ChangeSets,
+    fetching what every ChangeSet needs in one git call at the first question (a range costs no more
+    git processes than one commit)."""
+
+    def __init__(self, repo: GitRepo, changesets: Sequence[ChangeSet]) -> None:
+        self.repo = repo
+        self.changesets = changesets
+        self._blobs: dict[str, bytes] | None = None
+        self._existing: set[tuple[str, str]] | None = None
+
+    def contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
+        if self._blobs is None:
+            wanted = {
+                f.new_blob: f.new_blob
+                for cs in self.changesets
+                for f in cs.files
+                if f.new_blob and f.added and not f.binary
+            }
+            self._blobs = self.repo.read_blobs(wanted)
+        ids = {f.path: f.new_blob for f in changeset.files if f.new_blob}
+        out = {}
+        for path in paths:
+            oid = ids.get(path)
+            if oid is None:
+                continue
+            if oid not in self._blobs:  # a file with no added lines, asked for all the same
+                self._blobs.update(self.repo.read_blobs({oid: oid}))
+            if oid in self._blobs:
+                out[path] = self._blobs[oid]
+        return out
+
+    def existing(self, changeset: ChangeSet, paths: Iterable[str]) -> set[str]:
+        paths = list(paths)
+        if changeset.commit is None:  # the index
+            return self.repo.existing_paths(paths)
+        if self._existing is None:
+            from djgate.rules.message import cited_paths
+
+            wanted = [
+                (cs.commit, p)
+                for cs in self.changesets
+                if cs.commit and cs.message is not None
+                for p in cited_paths(Message.from_text(cs.message, cs.comment_char))
+            ]
+            self._existing = self.repo.existing_paths_at(wanted)
+        missing = [(changeset.commit, p) for p in paths if (changeset.commit, p) not in self._existing]
+        if missing:  # asked for paths the prefetch did not foresee
+            self._existing |= self.repo.existing_paths_at(missing)
+        return {p for p in paths if (changeset.commit, p) in self._existing}
 
 
 def judge(
-    repo: GitRepo,
-    config: Config,
-    changeset: ChangeSet,
-    apps: AppMap,
-    families: Iterable[str],
-) -> list[Finding]:
+    facts: RepoFacts, config: Config, changeset: ChangeSet, apps: AppMap, families: Iterable[str]
+) -> Verdict:
     message = None
     if changeset.message is not None:
         message = Message.from_text(changeset.message, changeset.comment_char)
-    rev = changeset.commit  # None: the index
-    blobs = {f.path: f.new_blob for f in changeset.files if f.new_blob}
-    cache: dict[str, bytes] = {}
-
-    def existing(paths: Iterable[str]) -> set[str]:
-        return repo.existing_paths(paths, rev)
-
-    def contents(paths: Iterable[str]) -> dict[str, bytes]:
-        missing = {p: blobs[p] for p in paths if p in blobs and p not in cache}
-        cache.update(repo.read_blobs(missing))
-        return {p: cache[p] for p in paths if p in cache}
-
-    context = Context(changeset, config, apps, message, existing, contents)
-    return list(run_rules(context, families))
+    context = Context(
+        changeset,
+        config,
+        apps,
+        message,
+        lambda paths: facts.existing(changeset, paths),
+        lambda paths: facts.contents(changeset, paths),
+    )
+    findings = list(run_rules(context, families))
+    if message is None:
+        return Verdict(changeset, findings)
+    findings, used = apply_overrides(findings, parse_overrides(message.body_lines), config)
+    used = [replace(o, commit=changeset.commit, author=changeset.author) for o in used]
+    return Verdict(changeset, findings, used)
 
 
 def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
     """commit-msg: the message being written, with the staged files it will commit."""
     staged = replace(repo.staged(message=text), comment_char=repo.comment_char())
-    return judge(repo, config, staged, AppMap(repo.apps(), config), MESSAGE_FAMILIES)
+    facts = RepoFacts(repo, [staged])
+    return judge(facts, config, staged, AppMap(repo.apps(), config), MESSAGE_FAMILIES).findings
 
 
 def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED_FAMILIES) -> list[Finding]:
     """pre-commit: the staged files, before the editor opens."""
-    return judge(repo, config, repo.staged(), AppMap(repo.apps(), config), families)
+    staged = repo.staged()
+    facts = RepoFacts(repo, [staged])
+    return judge(facts, config, staged, AppMap(repo.apps(), config), families).findings
 
 
-def check_commits(repo: GitRepo, config: Config, changesets: list[ChangeSet], tip: str) -> list[Finding]:
+@dataclass
+class RangeReport:
+    rev_range: RevRange
+    verdicts: list[Verdict]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for v in self.verdicts for f in v.findings]
+
+    @property
+    def overrides(self) -> list[Override]:
+        return [o for v in self.verdicts for o in v.overrides]
+
+
+def check_range(
+    repo: GitRepo, config: Config, rev_range: RevRange, families: Iterable[str] = RANGE_FAMILIES
+) -> RangeReport:
     """Each commit of a range, judged as the hooks would have judged it; apps as of the range's tip."""
-    apps = AppMap(repo.apps(tip), config)
-    findings: list[Finding] = []
-    for changeset in changesets:
-        findings.extend(judge(repo, config, changeset, apps, MESSAGE_FAMILIES))
-    return findings
+    changesets = repo.range_commits(rev_range)
+    apps = AppMap(repo.apps(rev_range.tip), config)
+    facts = RepoFacts(repo, changesets)
+    families = tuple(families)
+    return RangeReport(rev_range, [judge(facts, config, cs, apps, families) for cs in changesets])
