@@ -19,6 +19,9 @@ MERGE_PREFIXES = (
     "Merge commit ",
     "Merge branches ",
 )
+# The merge GitHub makes for a pull request's refs/pull/N/merge: "Merge <sha> into <sha>".
+MERGE_SHAS = re.compile(r"Merge [0-9a-f]{7,64} into [0-9a-f]{7,64}\Z")
+WIP_RE = re.compile(r"(?i)\[?wip\b")
 
 
 def decode(raw: bytes) -> str:
@@ -27,10 +30,11 @@ def decode(raw: bytes) -> str:
 
 
 def clean(text: str, comment_char: str = "#") -> list[str]:
-    """The lines git keeps: no comment lines, nothing from the scissors line down, no trailing blanks."""
+    """The lines git keeps: no comment lines, nothing from the scissors line down, no trailing blanks.
+    An empty comment_char keeps every line (a recorded commit's message has no comments left)."""
     lines: list[str] = []
     for line in text.replace("\r\n", "\n").split("\n"):
-        if line.startswith(comment_char):
+        if comment_char and line.startswith(comment_char):
             if line[len(comment_char) :].strip() == SCISSORS:
                 break
             continue
@@ -83,7 +87,11 @@ class Message:
 
     @property
     def git_merge(self) -> bool:
-        return self.header.startswith(MERGE_PREFIXES)
+        return self.header.startswith(MERGE_PREFIXES) or MERGE_SHAS.match(self.header) is not None
+
+    @property
+    def wip(self) -> bool:
+        return WIP_RE.match(self.header) is not None
 
     @property
     def reverted_header(self) -> str | None:

@@ -19,9 +19,12 @@ PATH_TOKEN = re.compile(
 
 
 def judged(context: Context) -> Message | None:
-    """The message, unless git wrote it or it is an autosquash commit meant to disappear."""
-    message = context.message
-    if message is None or context.changeset.is_merge or message.autosquash:
+    """The message, unless git wrote it or it is an autosquash commit meant to disappear (DJG108 judges
+    those in a range). A recorded merge commit with a message of its own is judged."""
+    message, changeset = context.message, context.changeset
+    if message is None or message.autosquash:
+        return None
+    if changeset.merging or (changeset.is_merge and (changeset.source == "staged" or message.git_merge)):
         return None
     return message
 
@@ -187,6 +190,34 @@ def summary_style(context: Context) -> Iterator[Finding]:
             "DJG105",
             f"the header is {len(message.header)} characters long, more than {limit}",
             hint="shorten the summary; details go in the body, after a blank line",
+        )
+
+
+@rule(
+    "DJG108",
+    "unsquashed-commit",
+    needs_message=True,
+    summary="A fixup!, squash!, amend! or WIP commit is about to be merged (range only).",
+    why="""
+        Autosquash and work-in-progress commits are meant to disappear before a branch is merged; merged,
+        they leave history that says nothing and break `git bisect` and `git revert` by app.
+    """,
+    fix="Squash them into the commits they fix: `git rebase -i --autosquash <base>`, then force-push.",
+    bad="fixup! feat(orders): add refund endpoint",
+    good="feat(orders): add refund endpoint   # the fixup squashed into it",
+)
+def unsquashed_commit(context: Context) -> Iterator[Finding]:
+    """In a range (`djgate check-range`), no commit may be a `fixup!`, `squash!`, `amend!` or WIP commit.
+    Locally these pass: they are how such commits are made."""
+    message = context.message
+    if context.changeset.source != "commit" or message is None:
+        return
+    if message.autosquash or message.wip:
+        kind = message.header.split("!", 1)[0] + "!" if message.autosquash else "WIP"
+        yield Finding(
+            "DJG108",
+            f"{kind} commit '{message.header}' must be squashed before merging",
+            hint="git rebase -i --autosquash <base>",
         )
 
 
