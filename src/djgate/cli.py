@@ -31,7 +31,7 @@ def common_options(command: F) -> F:
     command = click.option(
         "--format",
         "fmt",
-        type=click.Choice(["text", "json"]),
+        type=click.Choice(["text", "json", "github", "sarif"]),
         default="text",
         show_default=True,
         help="Output format.",
@@ -68,10 +68,10 @@ class Session:
         self.config = load_config(self.repo.root, config_path).with_cli(select, ignore)
 
 
-def emit(findings: Sequence[Any], fmt: str) -> int:
+def emit(findings: Sequence[Any], fmt: str, extra: dict[str, Any] | None = None) -> int:
     from djgate.report import render
 
-    out = render(findings, fmt, sys.stdout)
+    out = render(findings, fmt, sys.stdout, extra)
     if out:
         click.echo(out)
     return 1 if any(f.blocking for f in findings) else 0
@@ -123,6 +123,48 @@ def check_staged(
         )
     session = Session(config_path, select, ignore)
     return emit(run(session.repo, session.config, families or STAGED_FAMILIES), fmt)
+
+
+@cli.command("check-range")
+@click.argument("rev_range", required=False)
+@click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append a Markdown table of the verdicts to this file (e.g. $GITHUB_STEP_SUMMARY).",
+)
+@click.option("--allow-empty", is_flag=True, help="An empty range passes instead of being an error.")
+@common_options
+def check_range(
+    rev_range: str | None,
+    summary_path: Path | None,
+    allow_empty: bool,
+    fmt: str,
+    config_path: Path | None,
+    select: Any,
+    ignore: Any,
+) -> int:
+    """CI: every gate on every commit of REV_RANGE (BASE..TIP; default: from the CI's environment,
+    else the current branch's upstream)."""
+    from djgate.engine import check_range as run
+    from djgate.ranges import range_from_environment
+    from djgate.report import range_extra, range_markdown
+
+    session = Session(config_path, select, ignore)
+    repo = session.repo
+    spec = rev_range or range_from_environment(os.environ, repo.upstream)
+    report = run(repo, session.config, repo.resolve_range(spec))
+    if not report.verdicts and not allow_empty:
+        raise DjgateError(f"the range {spec} has no commits; check it, or pass --allow-empty")
+    if summary_path is not None:
+        with summary_path.open("a", encoding="utf-8") as handle:
+            handle.write(range_markdown(report))
+    extra = range_extra(report)
+    code = emit(report.findings, fmt, extra)
+    if fmt == "text":
+        overrides = f", {len(report.overrides)} override(s)" if report.overrides else ""
+        click.echo(f"djgate: {extra['commits']} commit(s) in {spec}, {extra['refused']} refused{overrides}")
+    return code
 
 
 @cli.command("prepare-msg")

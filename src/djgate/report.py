@@ -6,11 +6,14 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from djgate.findings import Finding
 
-FORMATS = ("text", "json")
+if TYPE_CHECKING:
+    from djgate.engine import RangeReport
+
+FORMATS = ("text", "json", "github", "sarif")
 JSON_VERSION = 1
 
 # Escape sequences (CSI, OSC, other ESC forms), C0/C1 controls but tab and newline, DEL, and the
@@ -34,7 +37,7 @@ def summary(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
-def render_json(findings: Sequence[Finding]) -> str:
+def render_json(findings: Sequence[Finding], extra: dict[str, Any] | None = None) -> str:
     return json.dumps(
         {
             "version": JSON_VERSION,
@@ -50,7 +53,7 @@ def render_json(findings: Sequence[Finding]) -> str:
                 }
                 for f in findings
             ],
-            "summary": summary(findings),
+            "summary": {**summary(findings), **(extra or {})},
         },
         indent=2,
     )
@@ -89,7 +92,145 @@ def _painter(color: bool) -> Any:
     return paint
 
 
-def render(findings: Sequence[Finding], fmt: str, stream: IO[str]) -> str:
+def _escape_data(text: str) -> str:
+    # GitHub's workflow-command escaping: with CR and LF escaped, nothing can start a command line.
+    return sanitize(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+GITHUB_LEVELS = {"error": "error", "warning": "warning", "notice": "notice"}
+
+
+def render_github(findings: Sequence[Finding]) -> str:
+    """GitHub Actions workflow annotations, one line each."""
+    lines = []
+    for f in findings:
+        props = []
+        if f.path:
+            props.append(f"file={_escape_property(f.path)}")
+            if f.line:
+                props.append(f"line={f.line}")
+        title = f"{f.code} ({f.commit[:12]})" if f.commit else f.code
+        props.append(f"title={_escape_property(title)}")
+        text = f.message + (f"\n{f.hint}" if f.hint else "")
+        lines.append(f"::{GITHUB_LEVELS[f.severity]} {','.join(props)}::{_escape_data(text)}")
+    counts = summary(findings)
+    lines.append(f"djgate: {counts['errors']} error(s), {counts['warnings']} warning(s)")
+    return "\n".join(lines)
+
+
+SARIF_LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def render_sarif(findings: Sequence[Finding]) -> str:
+    """SARIF 2.1.0 for code-scanning upload, with every rule's metadata from `djgate explain`."""
+    from djgate import __version__
+    from djgate.docs import explain_rule
+    from djgate.rules import RULES
+
+    index = {code: i for i, code in enumerate(RULES)}
+    rules = [
+        {
+            "id": r.code,
+            "name": r.name,
+            "shortDescription": {"text": r.summary},
+            "fullDescription": {"text": r.what},
+            "help": {"text": explain_rule(r.code), "markdown": explain_rule(r.code)},
+            "defaultConfiguration": {"level": SARIF_LEVELS[r.severity]},
+            "properties": {"tags": [r.family]},
+        }
+        for r in RULES.values()
+    ]
+    results = []
+    for f in findings:
+        result: dict[str, Any] = {
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": SARIF_LEVELS[f.severity],
+            "message": {"text": sanitize(f.message + (f"\n{f.hint}" if f.hint else ""))},
+        }
+        if f.path:
+            region = {"region": {"startLine": f.line}} if f.line else {}
+            result["locations"] = [
+                {"physicalLocation": {"artifactLocation": {"uri": _uri(f.path)}, **region}}
+            ]
+        if f.commit:
+            result["properties"] = {"commit": f.commit}
+        results.append(result)
+    run = {
+        "tool": {
+            "driver": {
+                "name": "djgate",
+                "version": __version__,
+                "informationUri": "https://pypi.org/project/djgate/",
+                "rules": rules,
+            }
+        },
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+    }
+    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path)
+
+
+def _cell(text: str) -> str:
+    return sanitize(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+
+
+def range_markdown(report: RangeReport) -> str:
+    """A Markdown table of a range's verdicts, for $GITHUB_STEP_SUMMARY or a merge request note."""
+    verdicts = report.verdicts
+    refused = sum(v.blocking for v in verdicts)
+    lines = [
+        f"### djgate: {len(verdicts)} commit(s) checked, {refused} refused",
+        "",
+        "| commit | header | verdict | codes | overrides |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for v in verdicts:
+        header = (v.changeset.message or "").split("\n", 1)[0]
+        codes = sorted({f.code for f in v.findings if f.severity != "notice"})
+        verdict = "refused" if v.blocking else "accepted"
+        overridden = ", ".join(o.code for o in v.overrides)
+        lines.append(
+            f"| `{v.changeset.short}` | {_cell(header)} | {verdict} | {' '.join(codes)} | {overridden} |"
+        )
+    if report.overrides:
+        lines += ["", "**Overrides**", ""]
+        for o in report.overrides:
+            commit = (o.commit or "")[:12]
+            lines.append(f"- `{commit}` {o.code} by {_cell(o.author or 'unknown')}: {_cell(o.reason)}")
+    return "\n".join(lines) + "\n"
+
+
+def range_extra(report: RangeReport) -> dict[str, Any]:
+    return {
+        "commits": len(report.verdicts),
+        "refused": sum(v.blocking for v in report.verdicts),
+        "range": {"base": report.rev_range.base, "tip": report.rev_range.tip},
+        "overrides": [
+            {"commit": o.commit, "code": o.code, "reason": o.reason, "author": o.author}
+            for o in report.overrides
+        ],
+    }
+
+
+def render(
+    findings: Sequence[Finding], fmt: str, stream: IO[str], extra: dict[str, Any] | None = None
+) -> str:
     if fmt == "json":
-        return render_json(findings)
+        return render_json(findings, extra)
+    if fmt == "github":
+        return render_github(findings)
+    if fmt == "sarif":
+        return render_sarif(findings)
     return render_text(findings, color=use_color(stream))
