@@ -1,0 +1,240 @@
+"""Time djgate's commit-msg hook against gitlint and conventional-pre-commit on the same message, in the
+same generated Django repository (20 apps, 5 staged files), with several runs and medians.
+
+    python bench/bench_commit_msg.py [--runs 20] [--warmup 3] [--no-hyperfine]
+
+Each tool runs from its own installed entry point: djgate from the environment running this script,
+gitlint and conventional-pre-commit from bench/.venv-tools (created on first use). hyperfine does the
+timing when it is on PATH; otherwise a plain loop with time.perf_counter. Results also go to
+bench/results/commit_msg.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TOOLS_VENV = HERE / ".venv-tools"
+TOOLS = {"gitlint": "gitlint==0.19.1", "conventional-pre-commit": "conventional-pre-commit==4.4.0"}
+TYPES = ("feat", "fix", "refactor", "perf", "test", "docs", "style", "build", "ci", "chore", "revert")
+MESSAGE = """feat(app07): refund an order from the admin
+
+The refund creates a credit note and re-opens the order, so that
+support can act without a database console.
+
+Refs: #1234
+"""
+APP_FILES = ("models.py", "views.py", "admin.py", "urls.py", "tests.py")
+
+
+@dataclass
+class Timing:
+    tool: str
+    command: list[str]
+    times: list[float]  # seconds
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def make_repo(where: Path, apps: int, staged: int) -> tuple[Path, Path, list[str]]:
+    """A committed Django project with `apps` apps, `staged` files of one app changed and staged."""
+    repo = where / "project"
+    labels = [f"app{i:02d}" for i in range(1, apps + 1)]
+    files: dict[str, str] = {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'project.settings')\n",
+        "project/__init__.py": "",
+        "project/settings.py": f"INSTALLED_APPS = {labels!r}\n",
+        "project/urls.py": "urlpatterns = []\n",
+        "README.md": "# project\n",
+    }
+    for label in labels:
+        files[f"{label}/__init__.py"] = ""
+        files[f"{label}/apps.py"] = (
+            f"from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {label!r}\n"
+        )
+        files[f"{label}/migrations/__init__.py"] = ""
+        for name in APP_FILES:
+            files[f"{label}/{name}"] = "".join(f"def {label}_{i}():\n    return {i}\n\n" for i in range(40))
+    for rel, text in files.items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=bench", "-c", "user.email=bench@djgate.invalid", "commit", "-q", "-m", "init")
+    changed = [f"app07/{name}" for name in APP_FILES[:staged]]
+    for rel in changed:
+        with open(repo / rel, "a") as handle:
+            handle.write(
+                "".join(f"def refund_{i}(order):\n    return order.total * {i}\n\n" for i in range(10))
+            )
+    git(repo, "add", *changed)
+    message = where / "COMMIT_EDITMSG"
+    message.write_text(MESSAGE)
+    return repo, message, labels
+
+
+def tool_bin(name: str) -> Path:
+    return TOOLS_VENV / "bin" / name
+
+
+def ensure_tools() -> None:
+    if all(tool_bin(name).exists() for name in TOOLS):
+        return
+    out(f"creating {TOOLS_VENV} with {', '.join(TOOLS.values())} ...")
+    venv.create(TOOLS_VENV, with_pip=True, clear=True)
+    pip = [str(tool_bin("python")), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    result = subprocess.run([*pip, *TOOLS.values()], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"installing the tools failed:\n{result.stdout}{result.stderr}")
+
+
+def djgate_bin() -> Path:
+    beside = Path(sys.executable).parent / "djgate"
+    found = beside if beside.exists() else shutil.which("djgate")
+    if not found:
+        sys.exit("djgate is not installed in this environment: pip install -e . (or run with its python)")
+    return Path(found)
+
+
+def commands(message: Path, labels: list[str]) -> dict[str, list[str]]:
+    return {
+        "djgate": [str(djgate_bin()), "check-msg", str(message)],
+        "gitlint": [
+            str(tool_bin("gitlint")),
+            "--contrib",
+            "contrib-title-conventional-commits",
+            "--msg-filename",
+            str(message),
+        ],
+        "conventional-pre-commit": [
+            str(tool_bin("conventional-pre-commit")),
+            "--no-color",
+            "--force-scope",
+            "--scopes",
+            ",".join(labels),
+            *TYPES,
+            str(message),
+        ],
+    }
+
+
+def check_all_accept(cmds: dict[str, list[str]], repo: Path, env: dict[str, str]) -> None:
+    """Every tool must accept the message, so that each does its whole job and none exits early."""
+    for tool, cmd in cmds.items():
+        result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            said = result.stdout + result.stderr
+            sys.exit(f"{tool} refused the benchmark message (exit {result.returncode}):\n{said}")
+
+
+def time_with_hyperfine(
+    cmds: dict[str, list[str]], repo: Path, env: dict[str, str], runs: int, warmup: int, where: Path
+) -> list[Timing]:
+    export = where / "hyperfine.json"
+    args = ["hyperfine", "-N", "--style", "basic", "--runs", str(runs), "--warmup", str(warmup)]
+    args += ["--export-json", str(export)]
+    for tool, cmd in cmds.items():
+        args += ["--command-name", tool, " ".join(cmd)]
+    subprocess.run(args, cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
+    results = json.loads(export.read_text())["results"]
+    return [Timing(tool, cmds[tool], r["times"]) for tool, r in zip(cmds, results, strict=True)]
+
+
+def time_with_loop(
+    cmds: dict[str, list[str]], repo: Path, env: dict[str, str], runs: int, warmup: int
+) -> list[Timing]:
+    timings = {tool: Timing(tool, cmd, []) for tool, cmd in cmds.items()}
+    for i in range(warmup + runs):
+        for tool, cmd in cmds.items():  # interleaved, so that drift in machine load hits every tool alike
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=repo, env=env, check=True, capture_output=True)
+            if i >= warmup:
+                timings[tool].times.append(time.perf_counter() - start)
+    return list(timings.values())
+
+
+def report(timings: list[Timing], method: str, runs: int, apps: int, staged: int) -> dict[str, object]:
+    by_tool = {t.tool: t for t in timings}
+    ratio = by_tool["djgate"].median / by_tool["gitlint"].median
+    python = platform.python_version()
+    out(f"commit-msg hook, {runs} runs each ({method}); {apps} apps, {staged} staged files; python {python}")
+    out()
+    out(f"{'tool':<26}{'median ms':>10}{'min ms':>9}{'max ms':>9}{'vs gitlint':>12}")
+    for t in timings:
+        out(
+            f"{t.tool:<26}{t.median * 1000:>10.1f}{min(t.times) * 1000:>9.1f}{max(t.times) * 1000:>9.1f}"
+            f"{t.median / by_tool['gitlint'].median:>11.2f}x"
+        )
+    out()
+    verdict = "meets" if ratio <= 1.0 else "MISSES"
+    out(f"djgate/gitlint median ratio: {ratio:.2f} ({verdict} the goal of <= 1.0)")
+    return {
+        "method": method,
+        "runs": runs,
+        "apps": apps,
+        "staged_files": staged,
+        "python": python,
+        "medians_ms": {t.tool: round(t.median * 1000, 2) for t in timings},
+        "ratio_djgate_gitlint": round(ratio, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--apps", type=int, default=20)
+    parser.add_argument("--files", type=int, default=5, choices=range(1, len(APP_FILES) + 1))
+    parser.add_argument(
+        "--no-hyperfine", action="store_true", help="Time with a loop even if hyperfine is there."
+    )
+    args = parser.parse_args(argv)
+
+    ensure_tools()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env["NO_COLOR"] = "1"
+    with tempfile.TemporaryDirectory(prefix="djgate-bench-") as tmp:
+        where = Path(tmp)
+        repo, message, labels = make_repo(where, args.apps, args.files)
+        cmds = commands(message, labels)
+        check_all_accept(cmds, repo, env)
+        spaces = any(" " in arg for cmd in cmds.values() for arg in cmd)  # hyperfine -N splits on them
+        if shutil.which("hyperfine") and not args.no_hyperfine and not spaces:
+            timings = time_with_hyperfine(cmds, repo, env, args.runs, args.warmup, where)
+            method = "hyperfine -N"
+        else:
+            timings = time_with_loop(cmds, repo, env, args.runs, args.warmup)
+            method = "perf_counter loop"
+    summary = report(timings, method, args.runs, args.apps, args.files)
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / "commit_msg.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
