@@ -132,6 +132,53 @@ class GitRepo:
             pos += size + 1
         return contents
 
+    def tree_files(
+        self, rev: str | None = None, under: Sequence[str] = (), suffix: str = ""
+    ) -> dict[str, str]:
+        """path -> object id of the regular files in the index (rev None) or a commit's tree, optionally
+        only those under some directories and with a name ending in `suffix`; one git call."""
+        dirs = [d.rstrip("/") + "/" for d in under]
+        if rev is None:
+            out = self.run(["ls-files", "-s", "-z", "--", *dirs])
+        else:
+            out = self.run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *dirs])
+        files: dict[str, str] = {}
+        for record in out.split(b"\0"):
+            meta, _, raw_path = record.partition(b"\t")
+            fields = meta.split()
+            if len(fields) < 3 or fields[0] not in (b"100644", b"100755"):
+                continue  # symlinks, submodules, conflict stages other than the merged one
+            if rev is None and fields[2] != b"0":
+                continue
+            path = os.fsdecode(raw_path)
+            if path.endswith(suffix):
+                files[path] = fields[1 if rev is None else 2].decode()
+        return files
+
+    def dirty_paths(self, pathspecs: Sequence[str]) -> list[str]:
+        """Which of these paths (or files under these directories) differ between the working tree and
+        the index: modified, deleted, or untracked and not ignored."""
+        if not pathspecs:
+            return []
+        out = self.run(["ls-files", "-z", "-m", "-d", "-o", "--exclude-standard", "--", *pathspecs])
+        return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+    def export_tree(self, dest: Path, rev: str | None = None) -> None:
+        """Write the index (rev None) or a commit's tree into the empty directory `dest`, leaving the
+        working tree, the index and HEAD alone."""
+        if rev is None:
+            self.run(["checkout-index", "-a", "-f", f"--prefix={dest}{os.sep}"])
+            return
+        import io
+        import tarfile
+
+        archive = self.run(["archive", "--format=tar", rev])
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(dest, filter="data")
+            else:  # pragma: no cover - Python < 3.10.12 / 3.11.4
+                tar.extractall(dest)
+
     def existing_paths(self, paths: Iterable[str], rev: str | None = None) -> set[str]:
         """Which of `paths` exist in a commit's tree, or in the index when rev is None."""
         wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
