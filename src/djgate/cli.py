@@ -228,6 +228,42 @@ def demo(keep: bool, verbose: bool) -> int:
     return run_demo(keep=keep, verbose=verbose)
 
 
+HOOK_OPTION = click.option(
+    "--hook",
+    "hooks",
+    multiple=True,
+    metavar="NAME",
+    help="Only this hook (repeatable): pre-commit, prepare-commit-msg, commit-msg, pre-push. Default: all.",
+)
+
+
+@cli.command("install")
+@HOOK_OPTION
+def install(hooks: tuple[str, ...]) -> int:
+    """Install djgate's native git hooks (core.hooksPath respected); a hook already there runs first."""
+    from djgate.gitrepo import GitRepo
+    from djgate.install import install as run
+
+    for action in run(GitRepo.discover(), hooks):
+        click.echo(f"djgate: {action.describe()}")
+    return 0
+
+
+@cli.command("uninstall")
+@HOOK_OPTION
+def uninstall(hooks: tuple[str, ...]) -> int:
+    """Remove djgate's native git hooks and put back the hooks they replaced."""
+    from djgate.gitrepo import GitRepo
+    from djgate.install import uninstall as run
+
+    actions = run(GitRepo.discover(), hooks)
+    for action in actions:
+        click.echo(f"djgate: {action.describe()}")
+    if not actions:
+        click.echo("djgate: no djgate hook to remove")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = cli.main(

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from djgate.errors import DjgateError
+from djgate.install import hooks_dir
 
 log = logging.getLogger(__name__)
 PROJECT = Path(__file__).parent / "project"
@@ -70,14 +71,6 @@ STEPS = (
         {"billing/models.py": "    rounded = models.BooleanField(default=True)\n"},
     ),
 )
-
-
-def hooks_dir() -> Path:
-    """The native hooks: packaged as djgate/_hooks in a wheel, hooks/ in a source checkout."""
-    for candidate in (Path(__file__).parents[1] / "_hooks", Path(__file__).parents[3] / "hooks"):
-        if (candidate / "commit-msg").is_file():
-            return candidate
-    raise DjgateError("djgate's hook scripts are missing from this installation; reinstall djgate")
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
