@@ -32,7 +32,20 @@ import yaml
 
 from .conftest import ROOT, Repo
 
-HOOK_TYPES = ("pre-commit", "commit-msg", "prepare-commit-msg")
+HOOK_TYPES = ("pre-commit", "commit-msg", "prepare-commit-msg")  # always installed
+# Stages that are git hooks: a repository gets these installed too when one of its hook ids runs there.
+GIT_HOOK_STAGES = (
+    "pre-commit",
+    "pre-merge-commit",
+    "prepare-commit-msg",
+    "commit-msg",
+    "post-commit",
+    "pre-rebase",
+    "post-checkout",
+    "post-merge",
+    "post-rewrite",
+    "pre-push",
+)
 INSTALL_TIMEOUT = 900  # seconds: pre-commit pip-installs djgate from the clone, once per session
 COMMIT_TIMEOUT = 120
 
@@ -171,6 +184,27 @@ class HookedRepo(Repo):
         """`git commit ARGS` with the hooks running, as a developer would type it."""
         return self.run_git("commit", *args, env=env)
 
+    def run_precommit(self, *args: str, env: Mapping[str, str] | None = None) -> CommitResult:
+        """`pre-commit ARGS` here, e.g. `run --hook-stage manual djgate-range --from-ref A --to-ref B`."""
+        result = subprocess.run(
+            [sys.executable, "-m", "pre_commit", *args],
+            cwd=self.path,
+            env=self.source.env(**(env or {})),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=COMMIT_TIMEOUT,
+        )
+        return CommitResult(result.returncode, result.stdout + result.stderr)
+
+    def add_remote(self, name: str = "origin") -> Path:
+        """A bare repository as remote `name`, holding the current branch (pushed without hooks)."""
+        bare = self.path.parent / f"{self.path.name}-{name}.git"
+        subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True, capture_output=True)
+        self.git("remote", "add", name, str(bare))
+        self.git("push", "-q", "--no-verify", "-u", name, "HEAD")
+        return bare
+
     def head(self) -> str:
         return self.git("rev-parse", "HEAD").strip()
 
@@ -235,7 +269,8 @@ def precommit_repo(
     monkeypatch: pytest.MonkeyPatch,
 ) -> RepoFactory:
     """Make a committed Django-layout repository with the given djgate hook ids installed (and args
-    per id, e.g. `{"djgate-scope": ["--select", "DJG201"]}`).
+    per id, e.g. `{"djgate-scope": ["--select", "DJG201"]}`): `pre-commit install` for the pre-commit,
+    commit-msg and prepare-commit-msg hook types, plus any other git hook a chosen id runs at (pre-push).
 
     Built once per (hooks, args) in the session, then copied for each test: the copy is yours to change.
     """
@@ -249,7 +284,9 @@ def precommit_repo(
             template.write(".pre-commit-config.yaml", precommit_source.config(hooks, args))
             template.stage()
             template.commit("chore(deps): start the shop project")
-            hook_types = [arg for hook_type in HOOK_TYPES for arg in ("--hook-type", hook_type)]
+            stages = [s for h in hooks for s in precommit_source.manifest[h].get("stages", ())]
+            wanted = dict.fromkeys([*HOOK_TYPES, *(s for s in stages if s in GIT_HOOK_STAGES)])
+            hook_types = [arg for hook_type in wanted for arg in ("--hook-type", hook_type)]
             precommit_source.precommit("install", *hook_types, cwd=template.path)
             _precommit_templates[key] = template.path
         path = tmp_path / "shop"
