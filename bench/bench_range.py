@@ -1,0 +1,148 @@
+"""Time `djgate check-range` against `gitlint --commits` and `cz check --rev-range` on the same range of a
+generated Django repository (1,000 commits over 20 apps), several runs each, interleaved, medians.
+
+    python bench/bench_range.py [--commits 1000] [--runs 5]
+
+djgate runs from the environment running this script; gitlint and commitizen from bench/.venv-tools
+(created or completed on first use). Results also go to bench/results/range.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TOOLS_VENV = HERE / ".venv-tools"
+TOOLS = {"gitlint": "gitlint==0.19.1", "cz": "commitizen==4.19.3"}
+APPS = 20
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def ensure_tools() -> None:
+    missing = [spec for name, spec in TOOLS.items() if not (TOOLS_VENV / "bin" / name).exists()]
+    if not missing:
+        return
+    if not (TOOLS_VENV / "bin" / "python").exists():
+        venv.create(TOOLS_VENV, with_pip=True)
+    out(f"installing {', '.join(missing)} into {TOOLS_VENV} ...")
+    subprocess.run([str(TOOLS_VENV / "bin" / "python"), "-m", "pip", "install", "-q", *missing], check=True)
+
+
+def make_repo(where: Path, commits: int) -> tuple[Path, str]:
+    """A Django layout with APPS apps, then `commits` conventional commits, each in one app, made with
+    git fast-import (seconds, not minutes). Returns the repo and the base commit."""
+    repo = where / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    files = {"manage.py": "import os\n", "shop/__init__.py": "", "shop/settings.py": "DEBUG = False\n"}
+    files["pyproject.toml"] = '[tool.commitizen]\nname = "cz_conventional_commits"\n'
+    for i in range(1, APPS + 1):
+        app = f"app{i:02d}"
+        files[f"{app}/__init__.py"] = ""
+        files[f"{app}/apps.py"] = f"from django.apps import AppConfig\n\n\nclass C(AppConfig):\n    name = '{app}'\n"
+        files[f"{app}/migrations/__init__.py"] = ""
+        files[f"{app}/models.py"] = "from django.db import models\n"
+    stream: list[bytes] = []
+
+    def blob(text: str) -> bytes:
+        data = text.encode()
+        return b"data %d\n%s\n" % (len(data), data)
+
+    def commit(mark: int, message: str, changes: dict[str, str], when: int) -> None:
+        stream.append(b"commit refs/heads/main\nmark :%d\n" % mark)
+        stream.append(b"author Bench <bench@djgate.invalid> %d +0000\n" % when)
+        stream.append(b"committer Bench <bench@djgate.invalid> %d +0000\n" % when)
+        stream.append(blob(message))
+        if mark > 1:
+            stream.append(b"from :%d\n" % (mark - 1))
+        for path, text in changes.items():
+            stream.append(b"M 100644 inline %s\n" % path.encode() + blob(text))
+
+    start = 1_700_000_000
+    commit(1, "chore(deps): start the project\n\nThe layout every later commit builds on.\n", files, start)
+    for n in range(1, commits + 1):
+        app = f"app{(n % APPS) + 1:02d}"
+        body = f"Adds field number {n} so that the benchmark has a body line.\n"
+        changes = {f"{app}/models.py": f"from django.db import models\n# change {n}\nFIELD_{n} = {n}\n"}
+        if n % 3 == 0:
+            changes[f"{app}/views.py"] = f"def view_{n}(request):\n    return None\n"
+        commit(n + 1, f"feat({app}): add field {n}\n\n{body}", changes, start + n)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True)
+    base = subprocess.run(
+        ["git", "rev-list", "--max-parents=0", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return repo, base
+
+
+def commands(spec: str) -> dict[str, list[str]]:
+    djgate = Path(sys.executable).with_name("djgate")
+    return {
+        "djgate check-range": [str(djgate), "check-range", spec],
+        "gitlint --commits": [
+            str(TOOLS_VENV / "bin" / "gitlint"),
+            "--contrib",
+            "contrib-title-conventional-commits",
+            "--commits",
+            spec,
+        ],
+        "cz check --rev-range": [str(TOOLS_VENV / "bin" / "cz"), "check", "--rev-range", spec],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    ensure_tools()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    with tempfile.TemporaryDirectory(prefix="djgate-bench-range-") as where:
+        repo, base = make_repo(Path(where), args.commits)
+        spec = f"{base}..HEAD"
+        cmds = commands(spec)
+        for name, cmd in cmds.items():  # every tool must accept the range, or the timing means nothing
+            result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                out(f"{name} refused the range:\n{result.stdout}{result.stderr}")
+                return 1
+        times: dict[str, list[float]] = {name: [] for name in cmds}
+        for _ in range(args.runs):
+            for name, cmd in cmds.items():
+                started = time.perf_counter()
+                subprocess.run(cmd, cwd=repo, env=env, capture_output=True, check=True)
+                times[name].append(time.perf_counter() - started)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    gitlint = medians["gitlint --commits"]
+    out(f"{args.commits} commits, {args.runs} runs each, {platform.python_version()}, {os.cpu_count()} cores\n")
+    out(f"| {'tool':<22} | median s | min s | max s | commits/s | vs gitlint |")
+    out(f"|{'-' * 24}|---------:|------:|------:|----------:|-----------:|")
+    for name, t in times.items():
+        rate = args.commits / medians[name]
+        out(
+            f"| {name:<22} | {medians[name]:8.2f} | {min(t):5.2f} | {max(t):5.2f} | {rate:9.0f} "
+            f"| {medians[name] / gitlint:10.3f} |"
+        )
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / "range.json").write_text(
+        json.dumps({"commits": args.commits, "runs": args.runs, "times": times, "medians": medians}, indent=2)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
