@@ -107,7 +107,7 @@ class HookSource:
                 entry["args"] = list(args[hook_id])
             entries.append(entry)
         repos = {"repos": [{"repo": str(self.clone), "rev": self.rev, "hooks": entries}]}
-        return yaml.safe_dump(repos, sort_keys=False)
+        return str(yaml.safe_dump(repos, sort_keys=False))
 
     def name_of(self, hook_id: str) -> str:
         """The name pre-commit prints for a hook (`<name>....Passed`)."""
