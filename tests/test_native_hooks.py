@@ -44,8 +44,8 @@ def test_hook_scripts_are_executable_in_the_checkout() -> None:
 
 
 def test_commit_msg_hook_refuses_a_bad_message(hooked: Repo) -> None:
-    hooked.write("orders/models.py", "X = 1\n")
-    hooked.stage("orders/models.py")
+    hooked.write("orders/views.py", "X = 1\n")
+    hooked.stage("orders/views.py")
     head = hooked.git("rev-parse", "HEAD")
 
     code, output = commit(hooked, "-m", "feat(billing): add a flag")
@@ -57,9 +57,9 @@ def test_commit_msg_hook_refuses_a_bad_message(hooked: Repo) -> None:
 
 
 def test_pre_commit_hook_refuses_two_apps(hooked: Repo) -> None:
-    hooked.write("orders/models.py", "X = 1\n")
-    hooked.write("billing/models.py", "X = 1\n")
-    hooked.stage("orders/models.py", "billing/models.py")
+    hooked.write("orders/views.py", "X = 1\n")
+    hooked.write("billing/views.py", "X = 1\n")
+    hooked.stage("orders/views.py", "billing/views.py")
 
     code, output = commit(hooked, "-m", "feat(orders): add a flag")
 
@@ -68,8 +68,8 @@ def test_pre_commit_hook_refuses_two_apps(hooked: Repo) -> None:
 
 
 def test_compliant_commit_lands(hooked: Repo) -> None:
-    hooked.write("orders/models.py", "X = 1\n")
-    hooked.stage("orders/models.py")
+    hooked.write("orders/views.py", "X = 1\n")
+    hooked.stage("orders/views.py")
 
     code, output = commit(hooked, "-m", "feat(orders): add a flag")
 
@@ -79,8 +79,8 @@ def test_compliant_commit_lands(hooked: Repo) -> None:
 
 def test_prepare_commit_msg_hook_prefills_the_app(hooked: Repo, tmp_path: Path) -> None:
     editor = make_editor(tmp_path / "editor")
-    hooked.write("billing/models.py", "X = 1\n")
-    hooked.stage("billing/models.py")
+    hooked.write("billing/views.py", "X = 1\n")
+    hooked.stage("billing/views.py")
 
     code, output = commit(hooked, editor=editor, append="add a flag")
 
