@@ -57,8 +57,8 @@ def test_importing_djgate_does_not_import_commitizen(shop: Repo) -> None:
 def test_scope_choices_are_the_apps_and_extra_scopes_with_the_staged_app_preselected(
     shop_with_extra: Repo,
 ) -> None:
-    shop_with_extra.write("orders/models.py", "X = 1\n")
-    shop_with_extra.stage("orders/models.py")
+    shop_with_extra.write("orders/views.py", "X = 1\n")
+    shop_with_extra.stage("orders/views.py")
     cz = plugin()
 
     scope = question(cz, "scope")
@@ -90,8 +90,8 @@ def test_answering_with_enter_takes_the_preselected_scope(shop: Repo, djgate) ->
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    shop.write("orders/models.py", "X = 1\n")
-    shop.stage("orders/models.py")
+    shop.write("orders/views.py", "X = 1\n")
+    shop.stage("orders/views.py")
     cz = plugin()
     with create_pipe_input() as keys:
         keys.send_text("\r\radd a note.\rCustomers asked.|It is optional.\ry")
@@ -110,8 +110,8 @@ def test_type_follows_what_prepare_msg_would_guess(shop: Repo) -> None:
 
 
 def test_two_apps_staged_preselect_nothing_and_say_so(shop: Repo) -> None:
-    shop.write("orders/models.py", "X = 1\n")
-    shop.write("billing/models.py", "X = 1\n")
+    shop.write("orders/views.py", "X = 1\n")
+    shop.write("billing/views.py", "X = 1\n")
     shop.stage()
 
     scope = question(plugin(), "scope")
@@ -138,8 +138,8 @@ def test_summary_filter_drops_a_final_period_and_requires_text() -> None:
 
 
 def test_message_is_a_header_djgate_accepts(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    shop.write("orders/models.py", "X = 1\n")
-    shop.stage("orders/models.py")
+    shop.write("orders/views.py", "X = 1\n")
+    shop.stage("orders/views.py")
     answers = {
         "prefix": "feat",
         "scope": "orders",

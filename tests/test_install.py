@@ -58,8 +58,8 @@ def write_hook(directory: Path, name: str, content: bytes, mode: int = 0o755) ->
 
 
 def stage_order_change(repo: Repo, text: str = "X = 1\n") -> None:
-    repo.write("orders/models.py", text)
-    repo.stage("orders/models.py")
+    repo.write("orders/views.py", text)
+    repo.stage("orders/views.py")
 
 
 # -- install, then real commits -----------------------------------------------------------------------
@@ -88,8 +88,8 @@ def test_installed_hooks_refuse_and_accept_real_commits(shop: Repo, djgate) -> N
 def test_pre_commit_hook_refuses_two_apps_before_the_message(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     assert djgate("install", "--hook", "pre-commit").code == 0
     assert sorted(listing(hooks(shop))) == ["pre-commit"]
-    shop.write("orders/models.py", "X = 1\n")
-    shop.write("billing/models.py", "X = 1\n")
+    shop.write("orders/views.py", "X = 1\n")
+    shop.write("billing/views.py", "X = 1\n")
     shop.stage()
 
     code, output = git_hooked(shop, "commit", "-m", "feat(orders): add flags")
