@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -125,6 +124,8 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
     values: dict[str, Any] = {"source": source}
     for key, raw in table.items():
         if key not in known:
+            import difflib
+
             close = difflib.get_close_matches(key, known, n=1)
             maybe = f" (did you mean '{close[0]}'?)" if close else ""
             keys = ", ".join(sorted(known))

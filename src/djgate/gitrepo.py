@@ -7,9 +7,11 @@ model earns its cost (resolving and validating revisions for ranges).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,8 @@ from typing import Any
 from djgate.changeset import AddedLine, ChangeSet, FileChange
 from djgate.errors import DjgateError
 from djgate.project import App, discover_apps, is_app_marker
+
+log = logging.getLogger(__name__)
 
 # Settings a user's git config may hold that would change the output we parse.
 DIFF_OPTIONS = (
@@ -299,10 +303,14 @@ class GitRepo:
 def _git(
     args: Sequence[str], cwd: Path | None = None, stdin: bytes | None = None, ok: Sequence[int] = (0,)
 ) -> bytes:
+    started = time.perf_counter()
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False)
     except FileNotFoundError:
         raise DjgateError("git is not installed or not on PATH; install git") from None
+    log.debug(
+        "git %s: exit %d, %.1f ms", " ".join(args), proc.returncode, (time.perf_counter() - started) * 1e3
+    )
     if proc.returncode not in ok:
         reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise DjgateError(f"git {args[0]} failed: {reason[0] if reason else proc.returncode}")

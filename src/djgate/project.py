@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,6 +34,8 @@ def app_root_of_marker(path: str) -> str:
 
 def read_app_config(source: bytes) -> tuple[str | None, str | None]:
     """(name, label) of the AppConfig in an apps.py; (None, None) when it says neither or is broken."""
+    import ast
+
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -38,6 +37,8 @@ def summary(findings: Sequence[Finding]) -> dict[str, Any]:
 
 
 def render_json(findings: Sequence[Finding], extra: dict[str, Any] | None = None) -> str:
+    import json
+
     return json.dumps(
         {
             "version": JSON_VERSION,
@@ -128,6 +129,8 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def render_sarif(findings: Sequence[Finding]) -> str:
     """SARIF 2.1.0 for code-scanning upload, with every rule's metadata from `djgate explain`."""
+    import json
+
     from djgate import __version__
     from djgate.docs import explain_rule
     from djgate.rules import RULES

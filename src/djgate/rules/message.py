@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from collections.abc import Iterator
@@ -45,6 +44,8 @@ def example_header(context: Context, type_: str = "feat", summary: str = "<what 
 
 
 def closest(word: str, choices: list[str]) -> str | None:
+    import difflib
+
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered:
         return lowered[word.lower()]
