@@ -1,0 +1,146 @@
+"""How the user's project boots: its interpreter, its settings module, the directory manage.py runs from.
+
+Found without importing anything of the project, in this order:
+
+- interpreter: `[tool.djgate] python`; `$VIRTUAL_ENV/bin/python`; `.venv/bin/python` or `venv/bin/python`
+  in the repository (symlinks followed); `python3` on PATH. djgate's own environment is skipped: under
+  pre-commit, `$VIRTUAL_ENV` and the head of PATH are the hook's environment, which has no Django.
+- settings: `[tool.djgate] settings`; `$DJANGO_SETTINGS_MODULE`; the
+  `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "...")` of manage.py.
+- project directory: the directory of the shallowest manage.py (outside `exclude`), else the repository root.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from djgate.config import Config
+from djgate.errors import DjgateError
+from djgate.globs import GlobSet
+
+OFF = 'or turn the Django check off with ignore = ["DJG301"]'
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str
+    found_via: str  # for messages: which rule of the search order found it
+
+
+@dataclass(frozen=True)
+class Project:
+    directory: str  # repository-relative, "" for the root
+    manage_py: str | None  # repository-relative path of manage.py
+    settings: str | None
+    settings_via: str = ""
+
+    @property
+    def command(self) -> str:
+        """How to run makemigrations from the repository root."""
+        if self.manage_py:
+            return f"python {self.manage_py} makemigrations"
+        return f"django-admin makemigrations --settings {self.settings}"
+
+    def require_settings(self) -> str:
+        if not self.settings:
+            raise DjgateError(
+                "no Django settings module found (none in [tool.djgate] settings, DJANGO_SETTINGS_MODULE "
+                f'or manage.py); set [tool.djgate] settings = "yourproject.settings", {OFF}'
+            )
+        return self.settings
+
+
+def find_project(
+    py_files: Mapping[str, str],
+    config: Config,
+    read: Callable[[dict[str, str]], dict[str, bytes]],
+    environ: Mapping[str, str] = os.environ,
+) -> Project:
+    """The project's directory and settings, from the tree's Python files (path -> object id)."""
+    exclude = GlobSet(config.exclude)
+    candidates = [p for p in py_files if posixpath.basename(p) == "manage.py" and not exclude.match(p)]
+    manage_py = min(candidates, key=lambda p: (p.count("/"), p)) if candidates else None
+    directory = posixpath.dirname(manage_py) if manage_py else ""
+    if config.settings:
+        return Project(directory, manage_py, config.settings, "[tool.djgate] settings")
+    if environ.get("DJANGO_SETTINGS_MODULE"):
+        return Project(directory, manage_py, environ["DJANGO_SETTINGS_MODULE"], "DJANGO_SETTINGS_MODULE")
+    if manage_py:
+        settings = settings_of_manage_py(read({manage_py: py_files[manage_py]}).get(manage_py, b""))
+        if settings:
+            return Project(directory, manage_py, settings, manage_py)
+    return Project(directory, manage_py, None)
+
+
+def settings_of_manage_py(source: bytes) -> str | None:
+    """The module of `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "...")` in a manage.py."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("setdefault", "__setitem__")
+            and len(node.args) == 2
+            and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)
+            and node.args[0].value == "DJANGO_SETTINGS_MODULE"  # type: ignore[attr-defined]
+        ):
+            return str(node.args[1].value)  # type: ignore[attr-defined]
+    return None
+
+
+def find_interpreter(root: Path, config: Config, environ: Mapping[str, str] = os.environ) -> Interpreter:
+    if config.python:
+        return Interpreter(_configured(root, config.python), "[tool.djgate] python")
+    own = Path(sys.prefix).resolve()
+    venv = environ.get("VIRTUAL_ENV")
+    if venv and Path(venv).resolve() != own:
+        found = _venv_python(Path(venv))
+        if found:
+            return Interpreter(found, "$VIRTUAL_ENV")
+    for name in (".venv", "venv"):
+        found = _venv_python(root / name)
+        if found:
+            return Interpreter(found, f"{name}/ in the repository")
+    for directory in environ.get("PATH", "").split(os.pathsep):
+        if not directory or Path(directory).resolve().is_relative_to(own):
+            continue
+        candidate = Path(directory) / "python3"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return Interpreter(str(candidate), "python3 on PATH")
+    raise DjgateError(
+        "no Python interpreter for the Django project ($VIRTUAL_ENV, .venv/, venv/ and python3 on PATH "
+        f'give none); set [tool.djgate] python = "path/to/venv/bin/python", {OFF}'
+    )
+
+
+def _configured(root: Path, value: str) -> str:
+    if "/" in value or os.sep in value:
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else root / path
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+    else:
+        found = shutil.which(value)
+        if found:
+            return found
+    raise DjgateError(
+        f"[tool.djgate] python = {value!r} is not an executable file; set it to the project's interpreter"
+    )
+
+
+def _venv_python(venv: Path) -> str | None:
+    for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None

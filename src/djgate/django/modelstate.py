@@ -1,0 +1,155 @@
+"""Which files of a tree can change Django's model state, decided statically, so that Django is booted
+only when a change can matter.
+
+A file can change the model state (what `makemigrations` compares with the migrations) when it is:
+
+- in an app directory: `__init__.py`, `apps.py`, `models.py`, anything under `models/`, any migration
+  under `migrations/`;
+- anywhere (outside `exclude`): a `models.py` or a module under a `models/` package, a `settings.py` or a
+  module under a `settings/` package, and the module named by the settings in use;
+- imported, directly or not, by one of those: the in-repository modules their import statements name
+  (found textually, also inside functions and `if` blocks, which errs on the side of booting).
+
+Other files (views, urls, admin, templates, tests, non-Python files) cannot: a change that touches only
+those does not boot Django. Imports resolve against the project directory (where manage.py is), as Python
+resolves them when manage.py runs.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+from djgate.project import AppMap
+
+ReadBlobs = Callable[[dict[str, str]], dict[str, bytes]]
+
+# `import a.b as c, d` and `from .a import (b, c)`; good enough to find names, not to run code.
+IMPORT_RE = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(?P<module>[.\w]+)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]+)"
+    rb"|import[ \t]+(?P<modules>[^\n#;]+))",
+    re.MULTILINE,
+)
+
+
+def is_migration(path: str) -> bool:
+    """A module Django's loader would load from a `migrations` package (not `__init__`, `_x`, `~x`)."""
+    directory, name = posixpath.split(path)
+    return (
+        posixpath.basename(directory) == "migrations"
+        and name.endswith(".py")
+        and not name.startswith(("_", "~"))
+    )
+
+
+def is_root(path: str, apps: AppMap) -> bool:
+    """Whether a path can change the model state by itself, whatever imports it (see the module doc)."""
+    if not path.endswith(".py") or apps.exclude.match(path):
+        return False
+    parts = path.split("/")
+    if parts[-1] in ("models.py", "settings.py") or "models" in parts[:-1] or "settings" in parts[:-1]:
+        return True
+    directory, name = posixpath.split(path)
+    if name in ("__init__.py", "apps.py") and directory in apps.apps:
+        return True
+    return posixpath.basename(directory) == "migrations" and posixpath.dirname(directory) in apps.apps
+
+
+def module_paths(py_files: Iterable[str], project_dir: str) -> dict[str, str]:
+    """Dotted module name -> path, for the Python files under the project directory."""
+    prefix = f"{project_dir}/" if project_dir else ""
+    modules: dict[str, str] = {}
+    for path in py_files:
+        if not path.startswith(prefix):
+            continue
+        dotted = path[len(prefix) : -3].replace("/", ".")
+        if dotted.endswith(".__init__") or dotted == "__init__":
+            dotted = dotted[: -len("__init__")].rstrip(".")
+        if dotted and all(part.isidentifier() for part in dotted.split(".")):
+            modules[dotted] = path
+    return modules
+
+
+def settings_paths(settings: str | None, modules: Mapping[str, str]) -> set[str]:
+    """The settings module's file and the `__init__.py` of its packages."""
+    if not settings:
+        return set()
+    parts = settings.split(".")
+    return {modules[m] for m in (".".join(parts[: i + 1]) for i in range(len(parts))) if m in modules}
+
+
+def imported_modules(source: bytes, module: str, is_package: bool) -> Iterator[str]:
+    """Dotted names a module's import statements may load: each package on the way, and for
+    `from x import y` both x and x.y (y may be a submodule)."""
+    package = module if is_package else module.rpartition(".")[0]
+    for match in IMPORT_RE.finditer(source):
+        if match["modules"]:
+            for item in match["modules"].decode("utf-8", "replace").split(","):
+                yield from _with_parents(item.split(" as ")[0].strip())
+            continue
+        base = match["module"].decode("utf-8", "replace")
+        level = len(base) - len(base.lstrip("."))
+        if level:
+            anchor = package.split(".") if package else []
+            anchor = anchor[: len(anchor) - (level - 1)] if level - 1 <= len(anchor) else []
+            base = ".".join([*anchor, base[level:]] if base[level:] else anchor)
+        if not base:
+            continue
+        yield from _with_parents(base)
+        names = match["names"].decode("utf-8", "replace").strip("()\n ")
+        for name in names.replace("\\\n", " ").split(","):
+            name = name.split(" as ")[0].strip()
+            if name.isidentifier():
+                yield f"{base}.{name}"
+
+
+def _with_parents(dotted: str) -> Iterator[str]:
+    parts = dotted.split(".")
+    for i in range(len(parts)):
+        yield ".".join(parts[: i + 1])
+
+
+def model_state_files(
+    py_files: Mapping[str, str],
+    apps: AppMap,
+    project_dir: str,
+    settings: str | None,
+    read: ReadBlobs,
+) -> set[str]:
+    """The files of the tree (`py_files`: path -> object id) that can change the model state: the roots
+    and what they import, breadth first, one `read` (a git call) per level of imports."""
+    modules = module_paths(py_files, project_dir)
+    found = {p for p in py_files if is_root(p, apps)} | settings_paths(settings, modules)
+    by_path = {path: dotted for dotted, path in modules.items()}
+    todo = set(found)
+    while todo:
+        sources = read({p: py_files[p] for p in todo if p in by_path})
+        todo = set()
+        for path, source in sources.items():
+            module, is_package = by_path[path], path.endswith("__init__.py")
+            for name in imported_modules(source, module, is_package):
+                target = modules.get(name)
+                if target is not None and target not in found:
+                    found.add(target)
+                    todo.add(target)
+    return found
+
+
+def can_change_model_state(
+    changed: Iterable[str], removed: Iterable[str], state: set[str], apps: AppMap
+) -> bool:
+    """Whether a change can change the model state: it touches one of the `state` files of the new tree,
+    or removes a Python file that was a root or sat in an app (a module models.py imported)."""
+    return any(p in state for p in changed) or any(
+        is_root(p, apps) or (p.endswith(".py") and _in_app(p, apps)) for p in removed
+    )
+
+
+def _in_app(path: str, apps: AppMap) -> bool:
+    directory = posixpath.dirname(path)
+    while directory:
+        if directory in apps.apps:
+            return True
+        directory = posixpath.dirname(directory)
+    return False

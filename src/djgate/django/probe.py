@@ -1,0 +1,217 @@
+"""Ask Django what `makemigrations --check --dry-run` would say about the judged tree, without importing
+the project or Django here: `probe_script.py` runs in the project's interpreter and answers in JSON.
+
+Only the judged content counts. For the index, the probe runs in the working tree when it matches the
+index on every file that can change the model state (and no untracked file sits in a migrations
+directory); otherwise on a temporary copy of the index (`git checkout-index --prefix`). The user's files
+are never touched. A commit (range mode) is always judged on a temporary copy of its tree.
+
+Django boots only when the change can alter the model state (`modelstate`), and the answer is cached
+under the git directory, keyed by those files' object ids, the interpreter, the settings module and the
+probe itself; the cache entry is dropped when Django's installation changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from djgate.changeset import ChangeSet
+from djgate.config import Config
+from djgate.django import DjangoVerdict, IrreversibleOperation, PendingMigration
+from djgate.django.environment import OFF, Interpreter, Project, find_interpreter, find_project
+from djgate.django.modelstate import can_change_model_state, model_state_files
+from djgate.errors import DjgateError
+from djgate.gitrepo import GitRepo
+from djgate.project import AppMap
+
+log = logging.getLogger(__name__)
+
+SCRIPT = Path(__file__).with_name("probe_script.py")
+CACHE_ENTRIES = 64  # verdicts kept per repository
+
+
+def django_verdict(repo: GitRepo, config: Config, changeset: ChangeSet, apps: AppMap) -> DjangoVerdict | None:
+    """Django's verdict on the tree the ChangeSet leads to; None when DJG301 is off or the change cannot
+    alter the model state. Raises DjgateError when Django should be asked and cannot be."""
+    if not config.enabled("DJG301"):
+        return None
+    changed = [f.path for f in changeset.files if f.status != "D"]
+    removed = [f.old_path or f.path for f in changeset.files if f.status in ("D", "R")]
+    if not any(p.endswith(".py") for p in (*changed, *removed)):
+        return None
+    rev = changeset.commit
+    py_files = repo.tree_files(rev, suffix=".py")
+    project = find_project(py_files, config, repo.read_blobs)
+    state = model_state_files(py_files, apps, project.directory, project.settings, repo.read_blobs)
+    if not can_change_model_state(changed, removed, state, apps):
+        log.debug("no change to a file that can alter the model state: Django not booted")
+        return None
+    settings = project.require_settings()
+    python = find_interpreter(repo.root, config)
+    cache = ProbeCache(repo.git_dir / "djgate" / "django")
+    key = cache.key(python.path, settings, project.directory, {p: py_files[p] for p in state})
+    answer = cache.load(key)
+    if answer is None:
+        answer = probe_tree(repo, rev, sorted(state), apps, python, project, config.probe_timeout)
+        cache.store(key, answer)
+    else:
+        log.debug("Django's verdict for this content is cached: Django not booted")
+    return to_verdict(answer, project, cached=bool(answer.get("cached")))
+
+
+def probe_tree(
+    repo: GitRepo,
+    rev: str | None,
+    state: list[str],
+    apps: AppMap,
+    python: Interpreter,
+    project: Project,
+    timeout: int,
+) -> dict[str, Any]:
+    """Run the probe on the working tree if it holds the judged content, else on a temporary copy."""
+    import shutil
+    import tempfile
+
+    if rev is None:
+        watched = [*state, *(f"{root}/migrations/" for root in apps.apps)]
+        dirty = repo.dirty_paths(watched)
+        if not dirty:
+            return run_probe(python, repo.root, project, timeout)
+        log.debug("the working tree differs from the index (%s): probing a copy of the index", dirty[0])
+    copy = Path(tempfile.mkdtemp(prefix="djgate-tree-"))
+    try:
+        repo.export_tree(copy, rev)
+        return run_probe(python, copy, project, timeout)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def run_probe(python: Interpreter, tree: Path, project: Project, timeout: int) -> dict[str, Any]:
+    """Run probe_script.py with the project's interpreter in `tree`; its answer, with paths made
+    relative to the tree."""
+    import json
+    import subprocess
+
+    directory = tree / project.directory if project.directory else tree
+    request = json.dumps({"project_dir": str(directory), "settings": project.settings}).encode()
+    where = f"{python.path} (from {python.found_via})"
+    try:
+        proc = subprocess.run(
+            [python.path, str(SCRIPT)],
+            input=request,
+            capture_output=True,
+            cwd=directory,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise DjgateError(
+            f"the Django probe did not finish within {timeout} s (probe_timeout) with {where}; look for "
+            "a database or network call at import time (settings, models, AppConfig.ready()), or raise "
+            "[tool.djgate] probe_timeout"
+        ) from None
+    except OSError as exc:
+        raise DjgateError(f"cannot run {where}: {exc.strerror}; set [tool.djgate] python") from None
+    try:
+        answer: dict[str, Any] = json.loads(proc.stdout)
+    except ValueError:
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines() or [
+            f"exit code {proc.returncode}"
+        ]
+        raise DjgateError(f"the Django probe failed with {where}: {lines[-1]}; {OFF}") from None
+    _raise_for_status(answer, where, project)
+    for pending in answer["pending"]:
+        path = pending["path"]
+        if path and Path(path).is_relative_to(tree):
+            pending["path"] = Path(path).relative_to(tree).as_posix()
+        elif path:
+            pending["path"] = None  # outside the repository: an installed app
+    return answer
+
+
+def _raise_for_status(answer: Mapping[str, Any], where: str, project: Project) -> None:
+    status, detail = answer.get("status"), answer.get("detail", "")
+    settings = f"'{project.settings}' (from {project.settings_via})"
+    if status == "no-django":
+        raise DjgateError(
+            f"Django is not importable with {where}; set [tool.djgate] python to the interpreter of the "
+            f"project's environment, {OFF}"
+        )
+    if status == "settings":
+        raise DjgateError(
+            f"the settings module {settings} failed to import with {where}: {detail}; fix it, or set "
+            "[tool.djgate] settings"
+        )
+    if status == "setup":
+        raise DjgateError(f"Django failed to set up with the settings {settings}: {detail}; fix it, {OFF}")
+    if status != "ok":
+        raise DjgateError(f"the Django probe answered {status!r} with {where}; {OFF}")
+
+
+def to_verdict(answer: Mapping[str, Any], project: Project, cached: bool = False) -> DjangoVerdict:
+    return DjangoVerdict(
+        pending=tuple(
+            PendingMigration(p["app"], p["name"], p["path"], tuple(p["operations"]))
+            for p in answer["pending"]
+        ),
+        irreversible=tuple(
+            IrreversibleOperation(i["app"], i["migration"], i["index"], i["operation"])
+            for i in answer["irreversible"]
+        ),
+        graph_error=answer.get("graph_error"),
+        command=project.command,
+        django_version=answer.get("django", {}).get("version", ""),
+        cached=cached,
+    )
+
+
+class ProbeCache:
+    """Probe answers by content key, one JSON file each; an entry is valid while Django's installation
+    (its __init__.py: path, size, mtime) is unchanged."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @staticmethod
+    def key(python: str, settings: str, project_dir: str, files: Mapping[str, str]) -> str:
+        import hashlib
+
+        digest = hashlib.sha256(SCRIPT.read_bytes())
+        for part in (python, settings, project_dir, *(f"{p}\0{oid}" for p, oid in sorted(files.items()))):
+            digest.update(part.encode("utf-8", "surrogateescape") + b"\n")
+        return digest.hexdigest()
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        import json
+
+        try:
+            entry = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
+            if entry["django_stamp"] != _stamp(entry["answer"]["django"]["file"]):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return {**entry["answer"], "cached": True}
+
+    def store(self, key: str, answer: Mapping[str, Any]) -> None:
+        import json
+
+        try:
+            stamp = _stamp(answer["django"]["file"])
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.directory / f".{key}.{os.getpid()}"
+            tmp.write_text(json.dumps({"django_stamp": stamp, "answer": answer}), encoding="utf-8")
+            os.replace(tmp, self.directory / f"{key}.json")
+            entries = sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in entries[CACHE_ENTRIES:]:
+                old.unlink(missing_ok=True)
+        except (OSError, KeyError, TypeError) as exc:  # a cache that cannot be written only costs time
+            log.debug("cannot cache Django's verdict: %s", exc)
+
+
+def _stamp(path: str) -> list[int]:
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
