@@ -8,13 +8,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
 from djgate.findings import Finding, Severity
 from djgate.message import Message
 from djgate.project import AppMap
+
+if TYPE_CHECKING:
+    from djgate.django import DjangoVerdict
 
 PathFacts = Callable[[Iterable[str]], set[str]]
 Contents = Callable[[Iterable[str]], dict[str, bytes]]
@@ -30,6 +33,9 @@ class Context:
     message: Message | None = None
     existing_paths: PathFacts = lambda paths: set()  # which paths exist in the committed tree
     contents: Contents = lambda paths: {}  # the new content of changed files, by path (one git call)
+    old_contents: Contents = lambda paths: {}  # the previous content of changed files, by previous path
+    tree_contents: Contents = lambda dirs: {}  # every file under these directories in the judged tree
+    django: Callable[[], DjangoVerdict | None] = lambda: None  # Django's verdict, asked on the first call
 
 
 Check = Callable[[Context], Iterable[Finding]]
@@ -106,6 +112,6 @@ def run_rules(context: Context, families: Iterable[str]) -> Iterator[Finding]:
 
 
 # Importing the families registers their rules, in code order.
-from djgate.rules import message, scope  # noqa: E402
+from djgate.rules import message, migrations, scope  # noqa: E402
 
-__all__ = ["RULES", "Context", "Rule", "message", "rule", "run_rules", "scope"]
+__all__ = ["RULES", "Context", "Rule", "message", "migrations", "rule", "run_rules", "scope"]
