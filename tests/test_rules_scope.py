@@ -24,12 +24,12 @@ def stage(repo: Repo, *paths: str) -> None:
 
 def test_one_app_plus_neutral_and_shared_files_pass(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     stage(shop, "orders/models.py", "shop/settings.py", "README.md", "requirements.txt", ".github/ci.yml")
-    assert findings(djgate, "check-staged") == []
+    assert findings(djgate, "check-staged", "--family", "scope") == []
 
 
 def test_two_apps_refused_with_the_split_command(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     stage(shop, "orders/models.py", "orders/views.py", "billing/models.py")
-    (finding,) = findings(djgate, "check-staged")
+    (finding,) = findings(djgate, "check-staged", "--family", "scope")
     assert finding["code"] == "DJG201"
     assert finding["message"] == "the change touches 2 apps: billing, orders"
     hint = finding["hint"]
@@ -39,7 +39,7 @@ def test_two_apps_refused_with_the_split_command(shop: Repo, djgate) -> None:  #
     assert command == "git restore --staged -- billing/models.py"
     # The command it prints really splits the commit.
     shop.git(*shlex.split(command)[1:])
-    assert findings(djgate, "check-staged") == []
+    assert findings(djgate, "check-staged", "--family", "scope") == []
 
 
 def test_split_command_keeps_the_scoped_app_and_quotes_paths(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
@@ -57,22 +57,22 @@ def test_first_commit_uses_rm_cached(repo: Repo, djgate) -> None:  # type: ignor
     repo.app("orders")
     repo.app("billing")
     repo.stage()
-    (finding,) = findings(djgate, "check-staged")
+    (finding,) = findings(djgate, "check-staged", "--family", "scope")
     assert "git rm -q --cached --" in finding["hint"]
 
 
 def test_rename_across_apps_touches_both(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     shop.git("mv", "orders/models.py", "billing/order_models.py")
-    (finding,) = findings(djgate, "check-staged")
+    (finding,) = findings(djgate, "check-staged", "--family", "scope")
     assert finding["code"] == "DJG201"
 
 
 def test_configured_app_paths_count(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     shop.write("pyproject.toml", '[tool.djgate]\napps = {billing = ["templates/billing/**"]}\n')
     stage(shop, "orders/models.py", "templates/billing/invoice.html")
-    assert [f["code"] for f in findings(djgate, "check-staged")] == ["DJG201"]
+    assert [f["code"] for f in findings(djgate, "check-staged", "--family", "scope")] == ["DJG201"]
     shop.git("restore", "--staged", "orders/models.py")
-    assert findings(djgate, "check-staged") == []
+    assert findings(djgate, "check-staged", "--family", "scope") == []
 
 
 def test_scope_names_another_app(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]

@@ -3,8 +3,10 @@ commits); everything after that is the same rules and the same findings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
@@ -15,9 +17,12 @@ from djgate.overrides import Override, apply_overrides, parse_overrides
 from djgate.project import AppMap
 from djgate.rules import Context, run_rules
 
+if TYPE_CHECKING:
+    from djgate.django import DjangoVerdict
+
 # Which rule families each door runs. Later families (secrets, print, migrations, ...) join here.
 MESSAGE_FAMILIES = ("message", "scope")
-STAGED_FAMILIES = ("scope",)
+STAGED_FAMILIES = ("scope", "migrations")
 RANGE_FAMILIES = ("message", "scope")
 
 
@@ -44,6 +49,7 @@ class RepoFacts:
         self.changesets = changesets
         self._blobs: dict[str, bytes] | None = None
         self._existing: set[tuple[str, str]] | None = None
+        self._objects: dict[str, bytes] = {}  # content by object id, for old_contents and tree_contents
 
     def contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
         if self._blobs is None:
@@ -85,6 +91,18 @@ class RepoFacts:
             self._existing |= self.repo.existing_paths_at(missing)
         return {p for p in paths if (changeset.commit, p) in self._existing}
 
+    def old_contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
+        ids = {f.old_path or f.path: f.old_blob for f in changeset.files if f.old_blob}
+        return self._read({p: ids[p] for p in paths if p in ids})
+
+    def tree_contents(self, changeset: ChangeSet, dirs: Iterable[str]) -> dict[str, bytes]:
+        wanted = sorted(set(dirs))
+        return self._read(self.repo.tree_files(changeset.commit, under=wanted)) if wanted else {}
+
+    def _read(self, ids: Mapping[str, str]) -> dict[str, bytes]:
+        self._objects.update(self.repo.read_blobs({o: o for o in ids.values() if o not in self._objects}))
+        return {p: self._objects[o] for p, o in ids.items() if o in self._objects}
+
 
 def judge(
     facts: RepoFacts, config: Config, changeset: ChangeSet, apps: AppMap, families: Iterable[str]
@@ -99,6 +117,9 @@ def judge(
         message,
         lambda paths: facts.existing(changeset, paths),
         lambda paths: facts.contents(changeset, paths),
+        lambda paths: facts.old_contents(changeset, paths),
+        lambda dirs: facts.tree_contents(changeset, dirs),
+        functools.cache(lambda: _django(facts.repo, config, changeset, apps)),
     )
     findings = list(run_rules(context, families))
     if message is None:
@@ -106,6 +127,12 @@ def judge(
     findings, used = apply_overrides(findings, parse_overrides(message.body_lines), config)
     used = [replace(o, commit=changeset.commit, author=changeset.author) for o in used]
     return Verdict(changeset, findings, used)
+
+
+def _django(repo: GitRepo, config: Config, changeset: ChangeSet, apps: AppMap) -> DjangoVerdict | None:
+    from djgate.django.probe import django_verdict  # only when a rule asks: it may boot Django
+
+    return django_verdict(repo, config, changeset, apps)
 
 
 def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
