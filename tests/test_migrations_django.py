@@ -1,0 +1,312 @@
+"""DJG301 and the Django probe: a real Django project, Django from PyPI in a cached environment found
+through the repository's `.venv`, the verdict of Django's own autodetector on the staged content."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from djgate.config import Config
+from djgate.django.probe import django_verdict
+from djgate.gitrepo import GitRepo
+from djgate.project import AppMap
+
+from .conftest import Repo, djgate_process
+from .django_support import (
+    ORDER_NOTE_FIELD,
+    ORDER_NOTE_MIGRATION,
+    append,
+    bare_venv,
+    django_venv,
+    write_project,
+)
+
+NOTE_MIGRATION_PATH = "orders/migrations/0003_order_note.py"
+
+
+@pytest.fixture(scope="module")
+def venv() -> Path:
+    return django_venv()
+
+
+@pytest.fixture
+def project(repo: Repo, venv: Path) -> Repo:
+    write_project(repo, venv)
+    return repo
+
+
+def check(djgate: Any, *args: str) -> tuple[int, list[dict[str, Any]], str]:
+    run = djgate("check-staged", "--family", "migrations", "--format", "json", *args)
+    findings = json.loads(run.out)["findings"] if run.code in (0, 1) else []
+    return run.code, findings, run.err
+
+
+def configure(repo: Repo, **keys: object) -> None:
+    lines = "".join(f"{key} = {json.dumps(value)}\n" for key, value in keys.items())
+    repo.write("pyproject.toml", f"[tool.djgate]\n{lines}")
+
+
+def boot_log(repo: Repo) -> Path:
+    """Make the project's settings record each import (each Django boot) in a file; committed."""
+    log = repo.path.parent / "boots.log"
+    append(
+        repo, "mysite/settings.py", f"\nwith open({str(log)!r}, 'a') as _log:\n    _log.write('boot\\n')\n"
+    )
+    repo.stage("mysite/settings.py")
+    repo.commit("chore(deps): count boots")
+    return log
+
+
+def boots(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+# -- DJG301 ------------------------------------------------------------------------------------------
+
+
+def test_a_model_change_without_its_migration_is_refused(project: Repo, djgate: Any) -> None:
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage("orders/models.py")
+
+    code, findings, _ = check(djgate)
+
+    assert code == 1
+    [finding] = findings
+    assert finding["code"] == "DJG301"
+    assert finding["message"] == (
+        f"models of 'orders' changed without a migration: makemigrations would write {NOTE_MIGRATION_PATH}"
+    )
+    assert finding["hint"].splitlines() == [
+        "+ Add field note to order",
+        "run: python manage.py makemigrations orders",
+    ]
+
+
+def test_a_model_change_with_its_migration_passes(project: Repo, djgate: Any) -> None:
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.write(NOTE_MIGRATION_PATH, ORDER_NOTE_MIGRATION)
+    project.stage()
+
+    assert check(djgate)[:2] == (0, [])
+
+
+def test_choices_from_settings_are_part_of_the_model_state(project: Repo, djgate: Any) -> None:
+    settings = project.path / "mysite/settings.py"
+    settings.write_text(
+        settings.read_text().replace('("USD", "US dollar")', '("USD", "US dollar"), ("GBP", "Pound")')
+    )
+    project.stage("mysite/settings.py")
+
+    code, findings, _ = check(djgate)
+
+    assert code == 1
+    assert [(f["message"].split(":")[0], f["hint"].splitlines()[0]) for f in findings] == [
+        ("models of 'catalog' changed without a migration", "~ Alter field currency on product")
+    ]
+
+
+def test_a_module_the_models_import_can_change_the_model_state(project: Repo, djgate: Any) -> None:
+    fields = project.path / "catalog/fields.py"
+    fields.write_text(fields.read_text().replace('"max_digits", 10', '"max_digits", 12'))
+    project.stage("catalog/fields.py")
+
+    code, findings, _ = check(djgate)
+
+    assert code == 1
+    assert findings[0]["hint"].splitlines()[0] == "~ Alter field price on product"
+
+
+def test_a_change_that_cannot_alter_models_does_not_boot_django(project: Repo, djgate: Any) -> None:
+    # With no usable interpreter, booting would be an error: passing proves Django was not asked.
+    configure(project, python="/nonexistent/python")
+    project.stage("pyproject.toml")
+    project.commit("chore(deps): configure djgate")
+    append(project, "orders/views.py", "\n\ndef other(request):\n    return count(request)\n")
+    append(project, "orders/admin.py", "# the admin is not part of the model state\n")
+    project.stage()
+    assert check(djgate)[:2] == (0, [])
+
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage("orders/models.py")
+    code, _, err = check(djgate)
+    assert code == 2 and "[tool.djgate] python = '/nonexistent/python'" in err
+
+
+def test_ignoring_djg301_turns_the_django_part_off(project: Repo, djgate: Any) -> None:
+    configure(project, python="/nonexistent/python", ignore=["DJG301"])
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+
+    assert check(djgate)[:2] == (0, [])
+
+
+def test_the_verdict_is_cached_by_content(project: Repo, djgate: Any) -> None:
+    log = boot_log(project)
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage("orders/models.py")
+
+    first = check(djgate)
+    assert boots(log) == 1
+    assert check(djgate) == first  # the same staged content: no boot, the same findings
+    assert boots(log) == 1
+
+    append(project, "orders/views.py", "# not model state\n")
+    project.stage("orders/views.py")
+    assert check(djgate)[:2] == first[:2]
+    assert boots(log) == 1
+
+    project.write(NOTE_MIGRATION_PATH, ORDER_NOTE_MIGRATION)
+    project.stage(NOTE_MIGRATION_PATH)
+    assert check(djgate)[:2] == (0, [])
+    assert boots(log) == 2
+
+
+def test_unstaged_edits_do_not_change_the_verdict_and_survive(project: Repo, djgate: Any) -> None:
+    # Staged: the field and its migration. Unstaged: another field without one, and an untracked
+    # migration file that would hide a missing migration if the working tree were judged.
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.write(NOTE_MIGRATION_PATH, ORDER_NOTE_MIGRATION)
+    project.stage()
+    append(project, "orders/models.py", "    rush = models.BooleanField(default=False)\n")
+    models = project.path / "orders/models.py"
+    before = (models.read_bytes(), models.stat().st_mtime_ns)
+
+    assert check(djgate)[:2] == (0, [])
+    assert (models.read_bytes(), models.stat().st_mtime_ns) == before
+    assert project.git("status", "--porcelain") == f"A  {NOTE_MIGRATION_PATH}\nMM orders/models.py\n"
+
+    # The other way round: the staged model change lacks a migration that only the working tree has.
+    project.git("rm", "-q", "--cached", NOTE_MIGRATION_PATH)
+    code, findings, _ = check(djgate)
+    assert code == 1 and findings[0]["code"] == "DJG301"
+    assert (project.path / NOTE_MIGRATION_PATH).read_text() == ORDER_NOTE_MIGRATION
+
+
+def test_a_migration_graph_django_cannot_load_is_reported(project: Repo, djgate: Any) -> None:
+    migration = ORDER_NOTE_MIGRATION.replace('("orders", "0002_order_status")', '("auth", "9999_missing")')
+    project.write("orders/migrations/0003_order_note.py", migration)
+    project.stage()
+
+    code, findings, _ = check(djgate, "--select", "DJG301")
+
+    assert code == 1
+    [finding] = findings
+    assert finding["message"].startswith("cannot tell whether a migration is missing")
+    assert "NodeNotFoundError" in finding["message"] and "9999_missing" in finding["message"]
+
+
+def test_an_operation_that_says_it_is_irreversible(project: Repo, djgate: Any) -> None:
+    project.write(
+        "orders/operations.py",
+        "from django.db.migrations.operations.base import Operation\n\n\n"
+        "class Archive(Operation):\n    reversible = False\n\n"
+        "    def state_forwards(self, app_label, state):\n        pass\n\n"
+        "    def database_forwards(self, app_label, schema_editor, from_state, to_state):\n        pass\n",
+    )
+    project.write(
+        "orders/migrations/0003_archive.py",
+        "from django.db import migrations\n\nfrom orders.operations import Archive\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("orders", "0002_order_status")]\n\n'
+        "    operations = [\n        Archive(),\n    ]\n",
+    )
+    project.stage()
+
+    code, findings, _ = check(djgate)
+
+    assert code == 1
+    assert [(f["code"], f["message"], f["line"]) for f in findings] == [
+        ("DJG303", "Archive is not reversible: migration 0003_archive cannot be unapplied", 10)
+    ]
+
+
+# -- the environment: what failed and what to set -------------------------------------------------------
+
+
+def test_django_missing_from_the_project_interpreter(project: Repo, tmp_path: Path) -> None:
+    configure(project, python=str(bare_venv(tmp_path / "bare")))
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+
+    result = djgate_process("check-staged", "--family", "migrations", cwd=project.path)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("djgate: error: Django is not importable with ")
+    assert "(from [tool.djgate] python)" in line and "set [tool.djgate] python" in line
+
+
+def test_settings_that_fail_to_import(project: Repo) -> None:
+    append(project, "mysite/settings.py", "\nINSTALLED_APPS += [undefined_name]\n")
+    project.stage()
+
+    result = djgate_process("check-staged", "--family", "migrations", cwd=project.path)
+
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "the settings module 'mysite.settings' (from manage.py) failed to import" in line
+    assert "NameError: name 'undefined_name' is not defined (mysite/settings.py:" in line
+
+
+def test_no_settings_module_to_be_found(project: Repo) -> None:
+    manage = project.path / "manage.py"
+    manage.write_text(manage.read_text().replace("os.environ.setdefault", "print"))
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+
+    result = djgate_process("check-staged", "--family", "migrations", cwd=project.path)
+
+    assert result.returncode == 2
+    assert 'set [tool.djgate] settings = "yourproject.settings"' in result.stderr
+
+
+def test_a_probe_that_takes_too_long(project: Repo) -> None:
+    configure(project, probe_timeout=1)
+    append(project, "mysite/settings.py", "\nimport time\n\ntime.sleep(30)\n")
+    project.stage()
+
+    started = time.monotonic()
+    result = djgate_process("check-staged", "--family", "migrations", cwd=project.path)
+
+    assert time.monotonic() - started < 15
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "did not finish within 1 s (probe_timeout)" in line and "raise [tool.djgate] probe_timeout" in line
+
+
+def test_settings_from_the_environment_win_over_manage_py(
+    project: Repo, djgate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "mysite.nonexistent")
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+
+    code, _, err = check(djgate)
+
+    assert code == 2 and "'mysite.nonexistent' (from DJANGO_SETTINGS_MODULE) failed to import" in err
+
+
+# -- range mode: a commit's tree is judged the same way ------------------------------------------------
+
+
+def test_a_commit_is_judged_on_its_own_tree(project: Repo) -> None:
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+    rev = project.commit("feat(orders): add a note")
+    project.write(NOTE_MIGRATION_PATH, ORDER_NOTE_MIGRATION)  # present in the working tree only
+
+    repo = GitRepo.discover(project.path)
+    config = Config()
+    verdict = django_verdict(repo, config, repo.commit(rev), AppMap(repo.apps(rev), config))
+
+    assert verdict is not None
+    assert [(p.app, p.path, p.operations) for p in verdict.pending] == [
+        ("orders", NOTE_MIGRATION_PATH, ("+ Add field note to order",))
+    ]
+    assert os.listdir(project.path / "orders/migrations").count("0003_order_note.py") == 1
