@@ -10,7 +10,12 @@ import pytest
 
 from djgate.config import Config
 from djgate.django.environment import find_interpreter, find_project, settings_of_manage_py
-from djgate.django.modelstate import can_change_model_state, imported_modules, model_state_files
+from djgate.django.modelstate import (
+    can_change_model_state,
+    import_statements,
+    imported_modules,
+    model_state_files,
+)
 from djgate.errors import DjgateError
 from djgate.project import App, AppMap
 
@@ -72,13 +77,13 @@ def test_no_interpreter_at_all(tmp_path: Path) -> None:
 MANAGE_PY = b'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n'
 
 
-def read(blobs: dict[str, bytes]):  # type: ignore[no-untyped-def]
-    return lambda ids: {p: blobs[p] for p in ids if p in blobs}
+def settings_in(blobs: dict[str, bytes]):  # type: ignore[no-untyped-def]
+    return lambda path: settings_of_manage_py(blobs[path]) if path in blobs else None
 
 
 def test_settings_order_config_environment_manage_py() -> None:
     files = {"src/manage.py": "oid", "tools/manage.py": "oid2"}
-    blobs = read({"src/manage.py": MANAGE_PY})
+    blobs = settings_in({"src/manage.py": MANAGE_PY})
     from_manage = find_project(files, Config(), blobs, {})
     assert (from_manage.directory, from_manage.settings, from_manage.settings_via) == (
         "src",
@@ -93,7 +98,7 @@ def test_settings_order_config_environment_manage_py() -> None:
 
 def test_an_excluded_manage_py_is_not_the_project() -> None:
     files = {"vendor/app/manage.py": "oid"}
-    project = find_project(files, Config(exclude=("vendor/**",)), read({}), {})
+    project = find_project(files, Config(exclude=("vendor/**",)), settings_in({}), {})
     assert (project.directory, project.manage_py, project.settings) == ("", None, None)
     with pytest.raises(DjgateError, match=r'set \[tool.djgate\] settings = "yourproject.settings"'):
         project.require_settings()
@@ -112,14 +117,14 @@ def test_imported_modules_resolve_relative_and_absolute_imports() -> None:
     source = b"""import os.path, shop.conf as conf
 from . import choices
 from .fields import (
-    MoneyField,
+    MoneyField,  # a comment
     Rate as R,
 )
 from ..core.utils import helper  # comment
 def f():
     from billing import services
 """
-    names = set(imported_modules(source, "shop.orders.models", is_package=False))
+    names = set(imported_modules(import_statements(source), "shop.orders.models", is_package=False))
     assert {"os", "os.path", "shop.conf", "shop.orders.choices", "shop.orders.fields.MoneyField"} <= names
     assert {"shop.orders.fields.Rate", "shop.core.utils.helper", "billing.services"} <= names
 
@@ -138,7 +143,7 @@ def test_model_state_files_follow_imports_from_the_roots() -> None:
         "common/__init__.py": b"",
     }
     files = {path: f"oid-{path}" for path in sources}
-    state = model_state_files(files, apps, "", "shop.settings", read_by_oid(sources))
+    state = model_state_files(files, apps, "", "shop.settings", statements_of(sources))
     assert state == {
         "orders/models.py",
         "orders/choices.py",
@@ -153,5 +158,5 @@ def test_model_state_files_follow_imports_from_the_roots() -> None:
     assert can_change_model_state([], ["billing/services.py"], state, apps)  # a removed module of an app
 
 
-def read_by_oid(sources: dict[str, bytes]):  # type: ignore[no-untyped-def]
-    return lambda ids: {p: sources[p] for p in ids}
+def statements_of(sources: dict[str, bytes]):  # type: ignore[no-untyped-def]
+    return lambda ids: {p: import_statements(sources[p]) for p in ids}

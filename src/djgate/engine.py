@@ -18,7 +18,7 @@ from djgate.project import AppMap
 from djgate.rules import Context, run_rules
 
 if TYPE_CHECKING:
-    from djgate.django import DjangoVerdict
+    from djgate.django.verdict import DjangoVerdict
 
 # Which rule families each door runs. Later families (secrets, print, migrations, ...) join here.
 MESSAGE_FAMILIES = ("message", "scope")

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from djgate.config import Config
 from djgate.errors import DjgateError
@@ -27,14 +26,12 @@ from djgate.globs import GlobSet
 OFF = 'or turn the Django check off with ignore = ["DJG301"]'
 
 
-@dataclass(frozen=True)
-class Interpreter:
+class Interpreter(NamedTuple):
     path: str
     found_via: str  # for messages: which rule of the search order found it
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):  # NamedTuples: cheaper to define than dataclasses, on every commit's path
     directory: str  # repository-relative, "" for the root
     manage_py: str | None  # repository-relative path of manage.py
     settings: str | None
@@ -57,12 +54,13 @@ class Project:
 
 
 def find_project(
-    py_files: Mapping[str, str],
+    py_files: Iterable[str],
     config: Config,
-    read: Callable[[dict[str, str]], dict[str, bytes]],
+    settings_in: Callable[[str], str | None],
     environ: Mapping[str, str] = os.environ,
 ) -> Project:
-    """The project's directory and settings, from the tree's Python files (path -> object id)."""
+    """The project's directory and settings, from the paths of the tree's Python files; `settings_in`
+    reads the settings module a manage.py names."""
     exclude = GlobSet(config.exclude)
     candidates = [p for p in py_files if posixpath.basename(p) == "manage.py" and not exclude.match(p)]
     manage_py = min(candidates, key=lambda p: (p.count("/"), p)) if candidates else None
@@ -72,7 +70,7 @@ def find_project(
     if environ.get("DJANGO_SETTINGS_MODULE"):
         return Project(directory, manage_py, environ["DJANGO_SETTINGS_MODULE"], "DJANGO_SETTINGS_MODULE")
     if manage_py:
-        settings = settings_of_manage_py(read({manage_py: py_files[manage_py]}).get(manage_py, b""))
+        settings = settings_in(manage_py)
         if settings:
             return Project(directory, manage_py, settings, manage_py)
     return Project(directory, manage_py, None)
@@ -131,6 +129,8 @@ def _configured(root: Path, value: str) -> str:
         if path.is_file() and os.access(path, os.X_OK):
             return str(path)
     else:
+        import shutil
+
         found = shutil.which(value)
         if found:
             return found

@@ -23,24 +23,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from djgate.project import AppMap
 
-ReadBlobs = Callable[[dict[str, str]], dict[str, bytes]]
+# `from ..a import b, c` -> (2, "a", ("b", "c")); `import a.b` -> (0, "a.b", ()).
+Statement = tuple[int, str, tuple[str, ...]]
+ReadImports = Callable[[dict[str, str]], dict[str, list[Statement]]]  # path -> object id, to statements
 
 # `import a.b as c, d` and `from .a import (b, c)`; good enough to find names, not to run code.
-IMPORT_RE = re.compile(
+# (Compiled on first use, by re's cache: most runs parse nothing, their facts being cached.)
+IMPORT_RE = (
     rb"^[ \t]*(?:from[ \t]+(?P<module>[.\w]+)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]+)"
-    rb"|import[ \t]+(?P<modules>[^\n#;]+))",
-    re.MULTILINE,
+    rb"|import[ \t]+(?P<modules>[^\n#;]+))"
 )
-
-
-def is_migration(path: str) -> bool:
-    """A module Django's loader would load from a `migrations` package (not `__init__`, `_x`, `~x`)."""
-    directory, name = posixpath.split(path)
-    return (
-        posixpath.basename(directory) == "migrations"
-        and name.endswith(".py")
-        and not name.startswith(("_", "~"))
-    )
 
 
 def is_root(path: str, apps: AppMap) -> bool:
@@ -79,29 +71,36 @@ def settings_paths(settings: str | None, modules: Mapping[str, str]) -> set[str]
     return {modules[m] for m in (".".join(parts[: i + 1]) for i in range(len(parts))) if m in modules}
 
 
-def imported_modules(source: bytes, module: str, is_package: bool) -> Iterator[str]:
-    """Dotted names a module's import statements may load: each package on the way, and for
-    `from x import y` both x and x.y (y may be a submodule)."""
-    package = module if is_package else module.rpartition(".")[0]
-    for match in IMPORT_RE.finditer(source):
+def import_statements(source: bytes) -> list[Statement]:
+    """The import statements of a module, found textually (also inside functions and `if` blocks)."""
+    found: list[Statement] = []
+    for match in re.finditer(IMPORT_RE, source, re.MULTILINE):
         if match["modules"]:
             for item in match["modules"].decode("utf-8", "replace").split(","):
-                yield from _with_parents(item.split(" as ")[0].strip())
+                found.append((0, item.split(" as ")[0].strip(), ()))
             continue
         base = match["module"].decode("utf-8", "replace")
         level = len(base) - len(base.lstrip("."))
+        names = re.sub(r"#[^\n]*", "", match["names"].decode("utf-8", "replace")).replace("\\", " ")
+        found.append(
+            (level, base[level:], tuple(n.split(" as ")[0].strip(" \t\n()") for n in names.split(",")))
+        )
+    return found
+
+
+def imported_modules(statements: Iterable[Statement], module: str, is_package: bool) -> Iterator[str]:
+    """Dotted names the statements of `module` may load: each package on the way, and for
+    `from x import y` both x and x.y (y may be a submodule)."""
+    package = module if is_package else module.rpartition(".")[0]
+    for level, base, names in statements:
         if level:
             anchor = package.split(".") if package else []
             anchor = anchor[: len(anchor) - (level - 1)] if level - 1 <= len(anchor) else []
-            base = ".".join([*anchor, base[level:]] if base[level:] else anchor)
+            base = ".".join([*anchor, base] if base else anchor)
         if not base:
             continue
         yield from _with_parents(base)
-        names = match["names"].decode("utf-8", "replace").strip("()\n ")
-        for name in names.replace("\\\n", " ").split(","):
-            name = name.split(" as ")[0].strip()
-            if name.isidentifier():
-                yield f"{base}.{name}"
+        yield from (f"{base}.{name}" for name in names if name.isidentifier())
 
 
 def _with_parents(dotted: str) -> Iterator[str]:
@@ -115,20 +114,19 @@ def model_state_files(
     apps: AppMap,
     project_dir: str,
     settings: str | None,
-    read: ReadBlobs,
+    read_imports: ReadImports,
 ) -> set[str]:
     """The files of the tree (`py_files`: path -> object id) that can change the model state: the roots
-    and what they import, breadth first, one `read` (a git call) per level of imports."""
+    and what they import, breadth first, one `read_imports` per level of imports."""
     modules = module_paths(py_files, project_dir)
     found = {p for p in py_files if is_root(p, apps)} | settings_paths(settings, modules)
     by_path = {path: dotted for dotted, path in modules.items()}
     todo = set(found)
     while todo:
-        sources = read({p: py_files[p] for p in todo if p in by_path})
+        statements = read_imports({p: py_files[p] for p in todo if p in by_path})
         todo = set()
-        for path, source in sources.items():
-            module, is_package = by_path[path], path.endswith("__init__.py")
-            for name in imported_modules(source, module, is_package):
+        for path, imports in statements.items():
+            for name in imported_modules(imports, by_path[path], path.endswith("__init__.py")):
                 target = modules.get(name)
                 if target is not None and target not in found:
                     found.add(target)

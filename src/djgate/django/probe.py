@@ -15,23 +15,33 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
-from djgate.django import DjangoVerdict, IrreversibleOperation, PendingMigration
-from djgate.django.environment import OFF, Interpreter, Project, find_interpreter, find_project
-from djgate.django.modelstate import can_change_model_state, model_state_files
+from djgate.django.environment import (
+    OFF,
+    Interpreter,
+    Project,
+    find_interpreter,
+    find_project,
+    settings_of_manage_py,
+)
+from djgate.django.modelstate import Statement, can_change_model_state, import_statements, model_state_files
 from djgate.errors import DjgateError
 from djgate.gitrepo import GitRepo
 from djgate.project import AppMap
+
+if TYPE_CHECKING:
+    from djgate.django.verdict import DjangoVerdict
 
 log = logging.getLogger(__name__)
 
 SCRIPT = Path(__file__).with_name("probe_script.py")
 CACHE_ENTRIES = 64  # verdicts kept per repository
+CACHE_SUFFIX = ".verdict"
 
 
 def django_verdict(repo: GitRepo, config: Config, changeset: ChangeSet, apps: AppMap) -> DjangoVerdict | None:
@@ -45,8 +55,10 @@ def django_verdict(repo: GitRepo, config: Config, changeset: ChangeSet, apps: Ap
         return None
     rev = changeset.commit
     py_files = repo.tree_files(rev, suffix=".py")
-    project = find_project(py_files, config, repo.read_blobs)
-    state = model_state_files(py_files, apps, project.directory, project.settings, repo.read_blobs)
+    facts = BlobFacts(repo.git_dir / "djgate" / "blob-facts", repo.read_blobs)
+    project = find_project(py_files, config, lambda path: facts.settings_of_manage_py(py_files[path]))
+    state = model_state_files(py_files, apps, project.directory, project.settings, facts.imports)
+    facts.save(keep=set(py_files.values()))
     if not can_change_model_state(changed, removed, state, apps):
         log.debug("no change to a file that can alter the model state: Django not booted")
         return None
@@ -153,6 +165,8 @@ def _raise_for_status(answer: Mapping[str, Any], where: str, project: Project) -
 
 
 def to_verdict(answer: Mapping[str, Any], project: Project, cached: bool = False) -> DjangoVerdict:
+    from djgate.django.verdict import DjangoVerdict, IrreversibleOperation, PendingMigration
+
     return DjangoVerdict(
         pending=tuple(
             PendingMigration(p["app"], p["name"], p["path"], tuple(p["operations"]))
@@ -169,9 +183,46 @@ def to_verdict(answer: Mapping[str, Any], project: Project, cached: bool = False
     )
 
 
+class BlobFacts:
+    """What djgate reads from a file's content to decide whether to boot Django (its import statements,
+    the settings a manage.py names), cached by object id: content never changes under an id, so an entry
+    never goes stale, and a run reads and parses only the files that changed since the last one.
+    Stored with `marshal`, whose loading costs next to nothing, in djgate's directory of the git dir."""
+
+    VERSION = 1
+
+    def __init__(self, path: Path, read: Callable[[dict[str, str]], dict[str, bytes]]) -> None:
+        self.path = path
+        self.read = read
+        self.dirty = False
+        data = _load(path)
+        self.entries: dict[str, Any] = data.get("entries", {}) if data.get("version") == self.VERSION else {}
+
+    def imports(self, ids: dict[str, str]) -> dict[str, list[Statement]]:
+        """path -> import statements, for path -> object id."""
+        missing = {oid: oid for oid in ids.values() if f"i:{oid}" not in self.entries}
+        for oid, source in self.read(missing).items():
+            self.entries[f"i:{oid}"] = import_statements(source)
+            self.dirty = True
+        return {path: self.entries[f"i:{oid}"] for path, oid in ids.items() if f"i:{oid}" in self.entries}
+
+    def settings_of_manage_py(self, oid: str) -> str | None:
+        key = f"s:{oid}"
+        if key not in self.entries:
+            self.entries[key] = settings_of_manage_py(self.read({oid: oid}).get(oid, b""))
+            self.dirty = True
+        return cast("str | None", self.entries[key])
+
+    def save(self, keep: set[str]) -> None:
+        """Write the new entries, dropping those of objects no longer in the tree."""
+        if self.dirty:
+            entries = {key: value for key, value in self.entries.items() if key[2:] in keep}
+            _store(self.path, {"version": self.VERSION, "entries": entries})
+
+
 class ProbeCache:
-    """Probe answers by content key, one JSON file each; an entry is valid while Django's installation
-    (its __init__.py: path, size, mtime) is unchanged."""
+    """Probe answers by content key, one file each; an entry is valid while Django's installation (its
+    __init__.py: size and mtime) is unchanged."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -186,30 +237,50 @@ class ProbeCache:
         return digest.hexdigest()
 
     def load(self, key: str) -> dict[str, Any] | None:
-        import json
-
+        entry = _load(self.directory / f"{key}{CACHE_SUFFIX}")
         try:
-            entry = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
             if entry["django_stamp"] != _stamp(entry["answer"]["django"]["file"]):
                 return None
-        except (OSError, ValueError, KeyError, TypeError):
+            return {**entry["answer"], "cached": True}
+        except (OSError, KeyError, TypeError):
             return None
-        return {**entry["answer"], "cached": True}
 
     def store(self, key: str, answer: Mapping[str, Any]) -> None:
-        import json
-
         try:
             stamp = _stamp(answer["django"]["file"])
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.directory / f".{key}.{os.getpid()}"
-            tmp.write_text(json.dumps({"django_stamp": stamp, "answer": answer}), encoding="utf-8")
-            os.replace(tmp, self.directory / f"{key}.json")
-            entries = sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        except (OSError, KeyError, TypeError):
+            return
+        if _store(self.directory / f"{key}{CACHE_SUFFIX}", {"django_stamp": stamp, "answer": dict(answer)}):
+            entries = sorted(
+                self.directory.glob(f"*{CACHE_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True
+            )
             for old in entries[CACHE_ENTRIES:]:
                 old.unlink(missing_ok=True)
-        except (OSError, KeyError, TypeError) as exc:  # a cache that cannot be written only costs time
-            log.debug("cannot cache Django's verdict: %s", exc)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    import marshal
+
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _store(path: Path, data: dict[str, Any]) -> bool:
+    """Write atomically; False when it cannot be written (a cache that cannot be written only costs time)."""
+    import marshal
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, path)
+    except (OSError, ValueError) as exc:
+        log.debug("cannot write the cache %s: %s", path, exc)
+        return False
+    return True
 
 
 def _stamp(path: str) -> list[int]:

@@ -17,7 +17,7 @@ from djgate.message import Message
 from djgate.project import AppMap
 
 if TYPE_CHECKING:
-    from djgate.django import DjangoVerdict
+    from djgate.django.verdict import DjangoVerdict
 
 PathFacts = Callable[[Iterable[str]], set[str]]
 Contents = Callable[[Iterable[str]], dict[str, bytes]]

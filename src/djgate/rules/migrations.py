@@ -10,8 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from djgate.findings import Finding
 from djgate.rules import Context, rule
@@ -25,26 +24,24 @@ ADDED = ("A", "C", "R")  # a file new at its path; a rename is also judged by DJ
 Node = tuple[str, str]  # (app label, migration name)
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
     app: str
     name: str
     line: int
 
 
-@dataclass
 class MigrationFile:
-    """What the graph needs from a migration file, read statically."""
+    """What the graph needs from a migration file, read statically. (Plain classes here: every door
+    imports the rule modules, and a dataclass costs a compile at import.)"""
 
-    path: str
-    app: str
-    name: str
-    error: str | None = None  # why it does not parse, or has no Migration class
-    error_line: int | None = None
-    dependencies: tuple[Dependency, ...] | None = ()  # None: not a literal list, so unknown
-    replaces: tuple[Node, ...] = ()
-    run_before: tuple[Node, ...] = ()
-    operations: list[ast.expr] = field(default_factory=list)
+    def __init__(self, path: str, app: str, name: str, error: str | None = None, line: int | None = None):
+        self.path, self.app, self.name = path, app, name
+        self.error = error  # why it does not parse, or has no Migration class
+        self.error_line = line
+        self.dependencies: tuple[Dependency, ...] | None = ()  # None: not a literal list, so unknown
+        self.replaces: tuple[Node, ...] = ()
+        self.run_before: tuple[Node, ...] = ()
+        self.operations: list[ast.expr] = []
 
 
 def migration_node(path: str, context: Context) -> Node | None:
