@@ -121,6 +121,17 @@ def test_a_module_the_models_import_can_change_the_model_state(project: Repo, dj
     assert findings[0]["hint"].splitlines()[0] == "~ Alter field price on product"
 
 
+def test_what_the_project_prints_while_booting_does_not_confuse_the_probe(project: Repo, djgate: Any) -> None:
+    append(project, "mysite/settings.py", '\nprint("settings loaded")\nprint("{not json")\n')
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+
+    code, findings, _ = check(djgate)
+
+    assert code == 1
+    assert [f["hint"].splitlines()[0] for f in findings] == ["+ Add field note to order"]
+
+
 def test_a_change_that_cannot_alter_models_does_not_boot_django(project: Repo, djgate: Any) -> None:
     # With no usable interpreter, booting would be an error: passing proves Django was not asked.
     configure(project, python="/nonexistent/python")
