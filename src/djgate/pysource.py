@@ -1,0 +1,201 @@
+"""The Python files of a change, parsed once per ChangeSet and shared by every family that judges added code.
+
+A `PySource` holds a changed `.py` file decoded with its own encoding (PEP 263 cookie or BOM, else UTF-8),
+its syntax tree or why it has none, and the line numbers the change adds. `walk_touched()` walks only the
+parts of the tree that contain an added line, so judging three new lines of a 50,000-line module costs its
+parse and a walk down one branch, not a walk of the whole tree.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from djgate.changeset import ChangeSet, FileChange
+
+if TYPE_CHECKING:
+    import ast
+
+    from djgate.rules import Context
+
+PYTHON_SUFFIXES = (".py",)
+
+
+def is_python(path: str) -> bool:
+    return path.endswith(PYTHON_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """Why a file has no tree: the parser's message and the line it points at (None when it names none)."""
+
+    message: str
+    line: int | None
+
+
+class Parents:
+    """The nodes above a node, nearest first; siblings share one chain, so building it costs nothing."""
+
+    __slots__ = ("node", "up")
+
+    def __init__(self, node: ast.AST, up: Parents | None) -> None:
+        self.node = node
+        self.up = up
+
+    def __iter__(self) -> Iterator[ast.AST]:
+        link: Parents | None = self
+        while link is not None:
+            yield link.node
+            link = link.up
+
+
+@dataclass
+class PySource:
+    path: str
+    text: str | None  # None when the bytes cannot be decoded
+    tree: ast.Module | None
+    error: ParseError | None
+    added: tuple[int, ...]  # sorted numbers of the lines the change adds
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        """The lines of the file, numbered as git numbers them (line n is lines[n - 1])."""
+        if self._lines is None:
+            self._lines = self.text.split("\n") if self.text is not None else []
+        return self._lines
+
+    def line(self, number: int) -> str:
+        lines = self.lines
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+    def is_added(self, number: int) -> bool:
+        i = bisect.bisect_left(self.added, number)
+        return i < len(self.added) and self.added[i] == number
+
+    def touches(self, first: int, last: int) -> bool:
+        """Does the change add a line between first and last (inclusive)?"""
+        i = bisect.bisect_left(self.added, first)
+        return i < len(self.added) and self.added[i] <= last
+
+    def walk_touched(self) -> Iterator[tuple[ast.AST, Parents | None]]:
+        """Every node whose lines include an added line (and the nodes without line numbers inside them),
+        with its parents, in source order; subtrees the change does not reach are skipped."""
+        import ast
+
+        if self.tree is None or not self.added:
+            return
+        stack: list[tuple[ast.AST, Parents | None]] = [(self.tree, None)]
+        while stack:
+            node, parents = stack.pop()
+            yield node, parents
+            here = Parents(node, parents)
+            children = [
+                child
+                for child in ast.iter_child_nodes(node)
+                if not hasattr(child, "lineno") or self.touches(*span(child))
+            ]
+            stack.extend((child, here) for child in reversed(children))
+
+    def touched_functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The innermost functions (and methods) that contain an added line, in source order."""
+        import ast
+
+        touched: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        outer: set[int] = set()  # ids of touched functions that hold another touched function
+        for node, parents in self.walk_touched():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                touched.append(node)
+                outer.update(
+                    id(p) for p in parents or () if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))
+                )
+        return [f for f in touched if id(f) not in outer]
+
+
+def span(node: Any) -> tuple[int, int]:
+    """First and last line of a node, decorators included."""
+    first = node.lineno
+    for decorator in getattr(node, "decorator_list", ()):
+        first = min(first, decorator.lineno)
+    return first, getattr(node, "end_lineno", None) or node.lineno
+
+
+class SourceDecodeError(ValueError):
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset  # index of the first byte that could not be decoded
+
+
+def decode_source(data: bytes) -> str:
+    """Python source bytes as text, with the encoding Python itself would use (PEP 263 cookie, BOM, UTF-8)."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # an unknown encoding in the cookie, or a cookie that contradicts a BOM
+        raise SourceDecodeError(str(exc), 0) from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise SourceDecodeError(
+            f"not valid {encoding}: declare the file's encoding in a `# -*- coding: ... -*-` comment on "
+            "line 1 or 2, or save it as UTF-8",
+            exc.start,
+        ) from None
+
+
+def parse_source(path: str, data: bytes, added: tuple[int, ...]) -> PySource:
+    """Decode and parse one file; never raises for bad input: the problem is in `error`."""
+    import ast
+    import warnings
+
+    try:
+        text = decode_source(data)
+    except SourceDecodeError as exc:
+        line = data.count(b"\n", 0, exc.offset) + 1
+        return PySource(path, None, None, ParseError(str(exc), line), added)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like: not ours to print
+            tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        return PySource(path, text, None, ParseError(exc.msg, exc.lineno), added)
+    except ValueError:  # a NUL byte (Python < 3.12 raises ValueError for it)
+        line = text.count("\n", 0, max(text.find("\0"), 0)) + 1
+        return PySource(path, text, None, ParseError("source contains a null byte", line), added)
+    except (RecursionError, MemoryError):
+        return PySource(path, text, None, ParseError("too deeply nested for Python's parser", None), added)
+    return PySource(path, text, tree, None, added)
+
+
+def changed_python_files(changeset: ChangeSet) -> list[FileChange]:
+    """The Python files whose content the change adds to: text, not deleted, with added lines."""
+    return [
+        f
+        for f in changeset.files
+        if is_python(f.path) and f.added and not f.binary and f.new_blob is not None and f.status != "D"
+    ]
+
+
+# One ChangeSet's parsed files, kept while the rules of that ChangeSet run (a range judges them one by one).
+_cache: tuple[ChangeSet, dict[str, PySource]] | None = None
+
+
+def python_sources(context: Context) -> dict[str, PySource]:
+    """path -> PySource for the changed Python files, read in one git call and parsed once per ChangeSet."""
+    global _cache
+    changeset = context.changeset
+    if _cache is not None and _cache[0] is changeset:
+        return _cache[1]
+    files = changed_python_files(changeset)
+    contents = context.contents([f.path for f in files]) if files else {}
+    sources = {
+        f.path: parse_source(f.path, contents[f.path], tuple(sorted({a.number for a in f.added})))
+        for f in files
+        if f.path in contents
+    }
+    _cache = (changeset, sources)
+    return sources
