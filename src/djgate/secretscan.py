@@ -1,0 +1,387 @@
+"""detect-secrets as a library, on the lines a change adds.
+
+detect-secrets scans whole files, and importing it costs more than a whole djgate hook. So each added line
+first meets a pre-filter: linear regular expressions for what every detect-secrets plugin needs to see
+before it can match (a keyword of the keyword plugin, a vendor prefix, a long run of base64 or hex characters
+with enough distinct characters to pass the entropy limit, ...). Only the lines that pass are handed to
+detect-secrets, which is imported only then: a commit without such a line never imports it. When the
+installed detect-secrets has plugins this module does not know, or the baseline adds plugins of its own,
+every added line is handed over.
+
+detect-secrets has regular expressions that take seconds (quadratic or worse) on long lines; lines reach it
+with whitespace runs shortened, and lines longer than `LONG_LINE` are cut into overlapping windows, so the
+cost stays linear in the length of the change.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from djgate.errors import DjgateError
+
+BASELINE = ".secrets.baseline"
+LONG_LINE = 1000  # characters; longer lines are scanned in windows of this size, overlapping by half
+WHITESPACE_RUN = 16  # longer runs of spaces and tabs are cut to this length before scanning
+
+# The plugin modules of detect-secrets the pre-filter knows (a test keeps this equal to the installed ones).
+KNOWN_PLUGIN_MODULES = frozenset(
+    {
+        "artifactory",
+        "aws",
+        "azure_storage_key",
+        "basic_auth",
+        "cloudant",
+        "discord",
+        "github_token",
+        "gitlab_token",
+        "high_entropy_strings",
+        "ibm_cloud_iam",
+        "ibm_cos_hmac",
+        "ip_public",
+        "jwt",
+        "keyword",
+        "mailchimp",
+        "npm",
+        "openai",
+        "private_key",
+        "pypi_token",
+        "sendgrid",
+        "slack",
+        "softlayer",
+        "square_oauth",
+        "stripe",
+        "telegram_token",
+        "twilio",
+    }
+)
+
+# File types whose values detect-secrets reads through a parser (YAML, INI) that joins continuation lines:
+# the raw added lines do not show what it scans, so their added lines always go to detect-secrets.
+PARSED_SUFFIXES = (".yaml", ".yml", ".eyaml", ".ini", ".cfg", ".conf", ".cnf", ".cf")
+
+_KEYWORDS = (
+    r"api_?key|auth_?key|service_?key|account_?key|db_?key|database_?key|priv_?key|private_?key|client_?key"
+    r"|db_?pass|database_?pass|key_?pass|password|passwd|pwd|secret|contrase(?:ñ|n)a"
+)
+
+
+@functools.cache
+def _markers() -> re.Pattern[str]:
+    """One pattern for what the plugins need, but the long runs (tested with their distinct characters)."""
+    return re.compile(
+        rf"(?i:{_KEYWORDS}|xox[abposr]-|hooks\.slack\.com|softlayer)"  # keyword, slack, softlayer
+        r"|eyJ|AccountKey=|_authToken|PRIVATE KEY|PuTTY-User-Key-File"  # jwt, azure, npm, private_key
+        r"|AKC[a-zA-Z0-9]{10}|AP[\dA-F][a-zA-Z0-9]{8}"  # artifactory
+        r"|(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}"  # aws access key id
+        r"|gh[pousr]_|gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|GR1348941"  # github, gitlab
+        r"|T3BlbkFJ|pypi-Ag|SG\.|sq0csp-|[rs]k_live_|-us\d"  # openai pypi sendgrid square stripe mailchimp
+        r"|(?:AC|SK)[a-z0-9]{32}|\d{8,10}:[0-9A-Za-z_-]{35}"  # twilio, telegram
+        r"|[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\."  # discord
+        r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"  # ip_public
+    )
+
+
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/\\=_-]{23,}")  # the charset of Base64HighEntropyString
+_HEX_RUN = re.compile(r"[0-9A-Fa-f]{9,}")
+_ASSIGNED_RUN_KEYWORD = re.compile(r"(?i:key|pw|pass|token|aws)")  # cloudant, ibm, softlayer, aws secret key
+_WHITESPACE = re.compile(rf"[ \t]{{{WHITESPACE_RUN + 1},}}")
+
+
+def is_candidate(line: str) -> bool:
+    """Could any detect-secrets plugin report something on this line? False means: surely not."""
+    if _markers().search(line):
+        return True
+    if "://" in line and "@" in line:  # basic_auth, and cloudant's URL form
+        return True
+    long_run = False
+    for run in _BASE64_RUN.finditer(line):
+        # Entropy above 4.5 bits needs at least 23 distinct characters (log2(23) > 4.5).
+        if len(set(run[0])) >= 23:
+            return True
+        long_run = long_run or len(run[0]) >= 24
+    if long_run and _ASSIGNED_RUN_KEYWORD.search(line):
+        return True
+    # Entropy above 3.0 bits needs at least 9 distinct hex digits.
+    return any(len(set(run[0])) >= 9 for run in _HEX_RUN.finditer(line))
+
+
+def pieces(line: str) -> list[str]:
+    """What detect-secrets sees of a line: whitespace runs shortened; a long line in overlapping windows."""
+    if len(line) > WHITESPACE_RUN:
+        line = _WHITESPACE.sub(" " * WHITESPACE_RUN, line)
+    if len(line) <= LONG_LINE:
+        return [line]
+    step = LONG_LINE // 2
+    return [line[start : start + LONG_LINE] for start in range(0, len(line) - step, step)]
+
+
+@functools.cache
+def plugins_known() -> bool:
+    """Does the pre-filter know every plugin of the installed detect-secrets? (Read without importing it.)"""
+    import importlib.util
+
+    spec = importlib.util.find_spec("detect_secrets")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    directory = os.path.join(next(iter(spec.submodule_search_locations)), "plugins")
+    try:
+        names = {
+            n[:-3] for n in os.listdir(directory) if n.endswith(".py") and n not in ("__init__.py", "base.py")
+        }
+    except OSError:
+        return False
+    return names <= KNOWN_PLUGIN_MODULES
+
+
+# -- the baseline --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What an existing `.secrets.baseline` says: detect-secrets' settings, and the secrets it accepts."""
+
+    settings: Mapping[str, Any]  # plugins_used and filters_used
+    accepted: frozenset[tuple[str, str, str]]  # (path, secret type, sha1 of the secret)
+
+    @property
+    def custom_plugins(self) -> bool:
+        return any("path" in p for p in self.settings.get("plugins_used", ()))
+
+
+def read_baseline(data: bytes | None) -> Baseline | None:
+    if data is None:
+        return None
+    import json
+
+    fix = f"regenerate it with `detect-secrets scan > {BASELINE}`"
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DjgateError(f"{BASELINE} is not valid JSON ({exc}); {fix}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("results", {}), dict):
+        raise DjgateError(f"{BASELINE} is not a detect-secrets baseline; {fix}")
+    if "plugins_used" not in raw or any(not isinstance(p, dict) for p in raw.get("plugins_used", ())):
+        raw = _upgraded(raw, fix)
+    accepted = set()
+    try:
+        for path, entries in raw.get("results", {}).items():
+            for entry in entries:
+                accepted.add((path, entry["type"], entry["hashed_secret"]))
+    except (TypeError, KeyError, AttributeError):
+        raise DjgateError(f"{BASELINE}: unreadable results; {fix}") from None
+    settings = {k: raw[k] for k in ("plugins_used", "filters_used") if k in raw}
+    return Baseline(settings, frozenset(accepted))
+
+
+def _upgraded(raw: dict[str, Any], fix: str) -> dict[str, Any]:
+    """A baseline written by an older detect-secrets, in today's format (detect-secrets' own upgrades)."""
+    from detect_secrets.core import baseline
+
+    try:
+        return dict(baseline.upgrade(raw))
+    except Exception as exc:  # any shape detect-secrets cannot read is the user's file to fix
+        raise DjgateError(f"{BASELINE} cannot be read by detect-secrets ({exc!r}); {fix}") from None
+
+
+# -- scanning ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileToScan:
+    path: str
+    added: Mapping[int, str]  # line number -> text, the lines the change adds
+    content: bytes | None  # the new content, when asked for (None: not read)
+
+
+@dataclass(frozen=True)
+class FoundSecret:
+    path: str
+    line: int
+    kind: str  # detect-secrets' secret type, e.g. "AWS Access Key"
+    value: str  # never printed: see `mask`
+    hashed: str  # sha1 of the value, as in .secrets.baseline
+
+
+def prefilter_applies(baseline: Baseline | None) -> bool:
+    """Can the pre-filter tell which lines the plugins may report? Not for plugins it does not know."""
+    return plugins_known() and not (baseline is not None and baseline.custom_plugins)
+
+
+def wanted_lines(path: str, added: Mapping[int, str], prefilter: bool) -> list[int]:
+    """The added lines of a file detect-secrets must see: those that pass the pre-filter, or all of them
+    when it does not apply (and for YAML and INI files, read through a parser that joins lines)."""
+    if not prefilter or path.endswith(PARSED_SUFFIXES):
+        return sorted(added)
+    return sorted(n for n, text in added.items() if is_candidate(text))
+
+
+def scan(
+    files: Sequence[FileToScan], wanted: Mapping[str, list[int]], baseline: Baseline | None, prefilter: bool
+) -> list[FoundSecret]:
+    """Run detect-secrets' plugins and filters (as configured by the baseline, else its defaults) on the
+    wanted lines of each file, with the file's content as context; drop what the baseline accepts."""
+    import logging
+
+    from detect_secrets.settings import default_settings, transient_settings
+
+    # detect-secrets logs the secrets it skips at INFO: never let them reach djgate's -v output.
+    logging.getLogger("detect-secrets").setLevel(logging.WARNING)
+    settings = default_settings() if baseline is None else transient_settings(dict(baseline.settings))
+    found: list[FoundSecret] = []
+    try:
+        with settings:
+            _configure()
+            for file in files:
+                numbers = wanted.get(file.path)
+                if numbers:
+                    found.extend(_scan_file(file, numbers, prefilter))
+    except DjgateError:
+        raise
+    except Exception as exc:  # a baseline naming a plugin or filter that cannot be loaded
+        raise DjgateError(
+            f"detect-secrets cannot run with the settings of {BASELINE} ({exc!r}); fix its plugins_used "
+            "and filters_used, or regenerate it"
+        ) from None
+    if baseline is not None:
+        found = [s for s in found if (s.path, s.kind, s.hashed) not in baseline.accepted]
+    return found
+
+
+def _configure() -> None:
+    from detect_secrets.settings import get_filters, get_settings
+
+    settings = get_settings()
+    # Never verify secrets over the network from a hook; the files are not on disk as detect-secrets expects.
+    settings.disable_filters(
+        "detect_secrets.filters.common.is_ignored_due_to_verification_policies",
+        "detect_secrets.filters.common.is_invalid_file",
+        "detect_secrets.filters.common.is_baseline_file",
+    )
+    settings.filters.setdefault("detect_secrets.filters.allowlist.is_line_allowlisted", {})
+    get_filters.cache_clear()
+
+
+class _Filters:
+    """detect-secrets' filters, grouped by the arguments they need (as its own scan loop does)."""
+
+    def __init__(self) -> None:
+        from detect_secrets.settings import get_filters
+
+        every = list(get_filters())
+        self.by_need: dict[tuple[str, ...], list[Any]] = {
+            need: [f for f in every if set(need) <= f.injectable_variables]
+            for need in (("filename",), ("line",), ("secret",), ("context",))
+        }
+
+    def out(self, need: tuple[str, ...], **kwargs: Any) -> bool:
+        from detect_secrets.util.inject import call_function_with_arguments
+
+        for filter_fn in self.by_need[need]:
+            try:
+                if call_function_with_arguments(filter_fn, **kwargs):
+                    return True
+            except TypeError:  # a filter that needs arguments this call does not have
+                continue
+        return False
+
+
+def _scan_file(file: FileToScan, numbers: list[int], prefilter: bool) -> Iterator[FoundSecret]:
+    filters = _Filters()
+    if filters.out(("filename",), filename=file.path):
+        return
+    raw = _text(file).split("\n")
+    seen: set[tuple[int, str, str]] = set()
+    any_found = False
+    for lines in _line_versions(file.path, raw):
+        for secret in _scan_lines(file.path, lines, numbers, filters, prefilter):
+            key = (secret.line, secret.kind, secret.value)
+            if key not in seen:
+                seen.add(key)
+                any_found = True
+                yield secret
+        if any_found:  # like detect-secrets: the eager reading only when the first found nothing
+            return
+
+
+def _text(file: FileToScan) -> str:
+    if file.content is None:  # no content read: the added lines alone, at their numbers
+        last = max(file.added, default=0)
+        return "\n".join(file.added.get(n, "") for n in range(1, last + 1))
+    return file.content.decode("utf-8", "replace")
+
+
+def _line_versions(path: str, raw: list[str]) -> Iterator[list[str]]:
+    """The lines detect-secrets would scan: its non-eager transformers' reading (YAML, INI), else the raw
+    lines; then its eager reading (files of no known type read as INI), if any. Line numbers are kept."""
+    import io
+
+    from detect_secrets.transformers import get_transformed_file
+
+    class Named(io.StringIO):
+        name = path
+
+    text = "\n".join(raw)
+    yield get_transformed_file(Named(text)) or raw  # type: ignore[arg-type]
+    eager = get_transformed_file(Named(text), use_eager_transformers=True)  # type: ignore[arg-type]
+    if eager:
+        yield eager
+
+
+def _scan_lines(
+    path: str, lines: list[str], numbers: list[int], filters: _Filters, prefilter: bool
+) -> Iterator[FoundSecret]:
+    from detect_secrets.settings import get_plugins
+    from detect_secrets.util.code_snippet import get_code_snippet
+    from detect_secrets.util.inject import call_function_with_arguments
+
+    plugins = list(get_plugins())
+    for number in numbers:
+        if number > len(lines):
+            continue
+        full = lines[number - 1].rstrip()
+        context = get_code_snippet(lines=lines, line_number=number)
+        parts = pieces(full)
+        if len(parts) > 1 and filters.out(("line",), filename=path, line=parts[-1], context=context):
+            continue  # a pragma at the end of a long line covers all of it
+        for part in parts:
+            if prefilter and not is_candidate(part):
+                continue
+            if filters.out(("line",), filename=path, line=part, context=context):
+                continue
+            for plugin in plugins:
+                secrets = call_function_with_arguments(
+                    plugin.analyze_line, filename=path, line=part, line_number=number, context=context
+                )
+                for secret in secrets or ():
+                    value = secret.secret_value or ""
+                    common = {"filename": path, "secret": value, "plugin": plugin, "line": part}
+                    if filters.out(("secret",), **common) or filters.out(
+                        ("context",), **common, context=context
+                    ):
+                        continue
+                    yield FoundSecret(path, number, secret.type, value, secret.secret_hash)
+
+
+# -- values read from the environment ------------------------------------------------------------------
+
+_ENV_READ = re.compile(
+    r"""(?:\bos\.environ(?:\.get|\.setdefault)?|\bos\.getenv|\bgetenv|\benviron(?:\.get)?|\benv(?:\.\w+)?"""
+    r"""|\bconfig)\s*[\[(]\s*(['"])[^'"\n]*\1"""
+)
+
+
+def read_from_environment(line: str, value: str) -> bool:
+    """Is this value the name an environment read on the line asks for (`os.environ["API_TOKEN"]`,
+    `os.getenv(...)`, `env(...)`, `config(...)`), or that read itself? A literal default is not."""
+    return any(value in line[m.start() : m.end()] for m in _ENV_READ.finditer(line))
+
+
+def mask(value: str) -> str:
+    """A secret as djgate shows it: at most its first 4 characters (fewer when short), and its length."""
+    shown = value[: min(4, len(value) // 4)]
+    return f"'{shown}...' ({len(value)} characters)"
