@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 # Which rule families each door runs. Later families (secrets, print, migrations, ...) join here.
 MESSAGE_FAMILIES = ("message", "scope")
-STAGED_FAMILIES = ("scope", "migrations")
+STAGED_FAMILIES = ("scope", "migrations", "secrets", "print")
+# Families that judge file contents line by line: they also run on whole files (`check-staged --all-files`,
+# or file names passed by pre-commit), where a family that judges the change as a whole makes no sense.
+WHOLE_FILE_FAMILIES = ("secrets", "print")
 RANGE_FAMILIES = ("message", "scope")
 
 
@@ -99,6 +102,10 @@ class RepoFacts:
         wanted = sorted(set(dirs))
         return self._read(self.repo.tree_files(changeset.commit, under=wanted)) if wanted else {}
 
+    def path_contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
+        """Any file of the judged tree by path, changed or not: `<commit>:<path>`, or `:<path>` (index)."""
+        return self._read({p: f"{changeset.commit or ''}:{p}" for p in paths if "\n" not in p})
+
     def _read(self, ids: Mapping[str, str]) -> dict[str, bytes]:
         self._objects.update(self.repo.read_blobs({o: o for o in ids.values() if o not in self._objects}))
         return {p: self._objects[o] for p, o in ids.items() if o in self._objects}
@@ -120,6 +127,7 @@ def judge(
         lambda paths: facts.old_contents(changeset, paths),
         lambda dirs: facts.tree_contents(changeset, dirs),
         functools.cache(lambda: _django(facts.repo, config, changeset, apps)),
+        path_contents=lambda paths: facts.path_contents(changeset, paths),
     )
     findings = list(run_rules(context, families))
     if message is None:
@@ -147,6 +155,25 @@ def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED
     staged = repo.staged()
     facts = RepoFacts(repo, [staged])
     return judge(facts, config, staged, AppMap(repo.apps(), config), families).findings
+
+
+def check_files(
+    repo: GitRepo, config: Config, families: Iterable[str], paths: Sequence[str] | None = None
+) -> list[Finding]:
+    """Whole-file families on files of the index: all of them (`--all-files`, a first audit), or the named
+    ones (pre-commit passes file names): a named file with staged changes is judged on the lines it adds,
+    any other named file whole (`pre-commit run --all-files` in CI, where nothing is staged)."""
+    if paths is None:
+        files = repo.whole_files()
+    else:
+        staged = {f.path: f for f in repo.staged().files}
+        named = list(dict.fromkeys(paths))
+        rest = [p for p in named if p not in staged]
+        whole = {f.path: f for f in repo.whole_files(rest)} if rest else {}
+        files = [staged[p] if p in staged else whole[p] for p in named if p in staged or p in whole]
+    changeset = ChangeSet(files=tuple(files), source="staged", parents=(repo.head,) if repo.head else ())
+    facts = RepoFacts(repo, [changeset])
+    return judge(facts, config, changeset, AppMap([], config), families).findings
 
 
 @dataclass

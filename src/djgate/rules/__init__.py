@@ -36,6 +36,7 @@ class Context:
     old_contents: Contents = lambda paths: {}  # the previous content of changed files, by previous path
     tree_contents: Contents = lambda dirs: {}  # every file under these directories in the judged tree
     django: Callable[[], DjangoVerdict | None] = lambda: None  # Django's verdict, asked on the first call
+    path_contents: Contents = lambda paths: {}  # any file of the judged tree, changed or not (.gitignore)
 
 
 Check = Callable[[Context], Iterable[Finding]]
@@ -98,9 +99,13 @@ def rule(
 
 
 def run_rules(context: Context, families: Iterable[str]) -> Iterator[Finding]:
-    """Run the enabled rules of the given families, with the configured severities."""
+    """Run the enabled rules of the given families, with the configured severities; findings silenced by
+    `per_path_ignores` or a `djgate: ignore[CODE]` comment on their line are dropped."""
+    from djgate.suppress import Suppressions
+
     wanted = set(families)
     config = context.config
+    suppressions = Suppressions(context)
     for rule_ in RULES.values():
         if rule_.family not in wanted or not config.enabled(rule_.code):
             continue
@@ -108,10 +113,23 @@ def run_rules(context: Context, families: Iterable[str]) -> Iterator[Finding]:
             continue
         severity = config.severity_for(rule_.code, rule_.severity)
         for finding in rule_.check(context):
+            if suppressions.hides(finding):
+                continue
             yield finding.with_severity(severity).with_commit(context.changeset.commit)  # type: ignore[arg-type]
 
 
 # Importing the families registers their rules, in code order.
-from djgate.rules import message, migrations, scope  # noqa: E402
+from djgate.rules import message, migrations, prints, scope, secrets  # noqa: E402
 
-__all__ = ["RULES", "Context", "Rule", "message", "migrations", "rule", "run_rules", "scope"]
+__all__ = [
+    "RULES",
+    "Context",
+    "Rule",
+    "message",
+    "migrations",
+    "prints",
+    "rule",
+    "run_rules",
+    "scope",
+    "secrets",
+]

@@ -1,0 +1,309 @@
+"""DJG5xx: added Python code parses, and prints nothing and stops in no debugger.
+
+Found on the syntax tree (a `print` in a string or a comment is not a call), on the lines the change adds.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from djgate.findings import Finding
+from djgate.globs import GlobSet
+from djgate.pysource import Parents, PySource, python_sources
+from djgate.rules import Context, rule
+
+if TYPE_CHECKING:
+    import ast
+
+TEST_FILES = ("tests/", "test_*.py", "*_tests.py", "tests.py", "conftest.py")
+DEBUGGER_MODULES = frozenset(
+    {"pdb", "ipdb", "pudb", "pdbr", "pdbpp", "wdb", "rpdb", "remote_pdb", "web_pdb", "celery.contrib.rdb"}
+)
+COMMAND_BASES = frozenset({"BaseCommand", "LabelCommand", "AppCommand"})
+NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+
+
+def noqa_allows(line: str, code: str) -> bool:
+    """ruff's and flake8's `# noqa` (every code) or `# noqa: T201` (the codes named) on this line."""
+    if "noqa" not in line.lower():
+        return False
+    for match in NOQA.finditer(line):
+        if not match["codes"] or code in re.split(r"[,\s]+", match["codes"].upper()):
+            return True
+    return False
+
+
+@rule(
+    "DJG500",
+    "syntax-error",
+    family="print",
+    summary="A Python file of the change does not parse.",
+    why="""
+        A module that does not parse breaks every import of it: the app, its tests, `manage.py`. The
+        print and debugger checks cannot judge it either.
+    """,
+    fix="Fix the syntax error at the line shown (or the file's encoding, when that is what fails).",
+    bad="def total(order)\n    return order.amount",
+    good="def total(order):\n    return order.amount",
+)
+def syntax_error(context: Context) -> Iterator[Finding]:
+    """Each `.py` file the change adds lines to is decoded with its declared encoding (PEP 263, else
+    UTF-8) and parsed by the running Python."""
+    for source in python_sources(context).values():
+        if source.error is not None:
+            yield Finding(
+                "DJG500",
+                f"{source.path} does not parse: {source.error.message}",
+                path=source.path,
+                line=source.error.line,
+            )
+
+
+@dataclass
+class Imports:
+    """What the module's import statements bind: local names of pprint and debugger modules and functions."""
+
+    pprint_modules: set[str] = field(default_factory=lambda: {"pprint"})
+    pprint_functions: set[str] = field(default_factory=lambda: {"pprint"})
+    debugger_modules: set[str] = field(default_factory=set)
+    debugger_functions: set[str] = field(default_factory=set)
+
+    def add(self, node: ast.Import | ast.ImportFrom) -> None:
+        import ast
+
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".")[0]
+                if alias.name == "pprint":
+                    self.pprint_modules.add(local)
+                elif alias.name in DEBUGGER_MODULES:
+                    self.debugger_modules.add(alias.asname or alias.name)
+        elif node.module == "pprint":
+            self.pprint_functions |= {a.asname or a.name for a in node.names if a.name in ("pprint", "pp")}
+        elif node.module in DEBUGGER_MODULES or _is_ipython_embed(node.module, [a.name for a in node.names]):
+            self.debugger_functions |= {a.asname or a.name for a in node.names}
+
+
+def _is_ipython_embed(module: str | None, names: list[str]) -> bool:
+    return bool(module) and str(module).startswith("IPython") and "embed" in names
+
+
+def _dotted(node: ast.expr) -> str | None:
+    import ast
+
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def module_imports(source: PySource) -> Imports:
+    """Imports at module level (and in module-level if/try blocks): where pprint and debuggers come from."""
+    import ast
+
+    imports = Imports()
+    stack = list(source.tree.body) if source.tree else []
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            imports.add(stmt)
+        elif isinstance(stmt, (ast.If, ast.Try)):
+            stack.extend(stmt.body + stmt.orelse + getattr(stmt, "finalbody", []))
+            for handler in getattr(stmt, "handlers", []):
+                stack.extend(handler.body)
+    return imports
+
+
+@functools.cache
+def _test_globs() -> GlobSet:
+    return GlobSet(TEST_FILES)
+
+
+def is_test_file(path: str) -> bool:
+    return _test_globs().match(path)
+
+
+def _under_main_guard(node: ast.AST, parents: Parents | None) -> bool:
+    """Inside the body of `if __name__ == "__main__":` (either way round)?"""
+    import ast
+
+    for parent in parents or ():
+        if isinstance(parent, ast.If) and _is_main_test(parent.test):
+            end = parent.body[-1].end_lineno or parent.body[-1].lineno
+            if getattr(node, "lineno", 0) <= end:
+                return True
+    return False
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    import ast
+
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
+
+
+def _in_command(path: str, parents: Parents | None) -> bool:
+    """In a Django management command: a subclass of BaseCommand (or a command module)."""
+    import ast
+
+    for parent in parents or ():
+        if isinstance(parent, ast.ClassDef):
+            for base in parent.bases:
+                name = _dotted(base)
+                if name and name.rsplit(".", 1)[-1] in COMMAND_BASES:
+                    return True
+    return "/management/commands/" in f"/{path}"
+
+
+def _added_calls(source: PySource) -> Iterator[tuple[ast.Call, Parents | None]]:
+    import ast
+
+    for node, parents in source.walk_touched():
+        if isinstance(node, ast.Call) and source.is_added(node.lineno):
+            yield node, parents
+
+
+@rule(
+    "DJG501",
+    "print-call",
+    family="print",
+    summary="A print() or pprint() call is added to app or project code.",
+    why="""
+        print() writes to a stdout nobody reads in production (gunicorn, celery), skips log levels,
+        handlers and formatting, and leaks data into container logs. Django's logging and a management
+        command's `self.stdout` do the job properly and can be tested.
+    """,
+    fix="""
+        Log instead: `logger = logging.getLogger(__name__)` at module level, then `logger.info(...)`; in a
+        management command, `self.stdout.write(...)`. A script's `if __name__ == "__main__":` block and
+        test files may print; other places that must, take `# noqa: T201` or `per_path_ignores`.
+    """,
+    bad='def refund(order):\n    print("refunding", order.pk)',
+    good="""
+        logger = logging.getLogger(__name__)
+
+
+        def refund(order):
+            logger.info("refunding %s", order.pk)
+    """,
+)
+def print_call(context: Context) -> Iterator[Finding]:
+    """An added call to `print`, `pprint.pprint`/`pprint.pp` or a `pprint`/`pp` imported from pprint (by
+    the syntax tree; `file=sys.stderr` does not excuse it). Exempt: code under `if __name__ ==
+    "__main__":`, test files (`tests/`, `test_*.py`, `*_tests.py`, `tests.py`, `conftest.py`), lines
+    with `# noqa: T201` (T203 for pprint) or a bare `# noqa`, and `per_path_ignores`."""
+    for source in python_sources(context).values():
+        if source.tree is None or is_test_file(source.path):
+            continue
+        imports: Imports | None = None
+        for call, parents in _added_calls(source):
+            name = _dotted(call.func)
+            if name is None:
+                continue
+            if name in ("print", "builtins.print"):
+                what, ruff_code = "print()", "T201"
+            else:
+                imports = imports or module_imports(source)
+                module, _, attr = name.rpartition(".")
+                pprint = (module in imports.pprint_modules and attr in ("pprint", "pp")) or (
+                    not module and attr in imports.pprint_functions
+                )
+                if not pprint:
+                    continue
+                what, ruff_code = f"{name}()", "T203"
+            if _under_main_guard(call, parents) or noqa_allows(source.line(call.lineno), ruff_code):
+                continue
+            if _in_command(source.path, parents):
+                hint = "in a management command, write to self.stdout: self.stdout.write(...)"
+            else:
+                hint = (
+                    "log instead: logger = logging.getLogger(__name__) at module level, then logger.info(...)"
+                )
+            yield Finding("DJG501", f"{what} call added", path=source.path, line=call.lineno, hint=hint)
+
+
+@rule(
+    "DJG502",
+    "debugger",
+    family="print",
+    summary="A breakpoint(), debugger call or debugger import is added.",
+    why="""
+        A forgotten breakpoint hangs a test run, a CI job or a production worker waiting for a terminal
+        that is not there; a debugger import is usually one line away from one.
+    """,
+    fix="Remove the breakpoint and the import before committing.",
+    bad="import pdb; pdb.set_trace()",
+    good="# (nothing: use the debugger from your editor, or `python -m pdb` at the command line)",
+)
+def debugger(context: Context) -> Iterator[Finding]:
+    """On added lines, in any Python file (tests too): `breakpoint()`, a call into `pdb`, `ipdb`, `pudb`
+    (and pdbr, pdbpp, wdb, rpdb, remote_pdb, web_pdb, celery.contrib.rdb) such as `pdb.set_trace()`,
+    `IPython.embed()`, a function imported from them, and the imports themselves. `# noqa: T100` (or a
+    bare `# noqa`) on the line exempts it."""
+    import ast
+
+    for source in python_sources(context).values():
+        if source.tree is None:
+            continue
+        imports = module_imports(source)
+        reported: set[int] = set()
+        for node, _ in source.walk_touched():
+            line = getattr(node, "lineno", 0)
+            if line in reported or not source.is_added(line):
+                continue
+            what = None
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                imports.add(node)
+                what = _debugger_import(node)
+            elif isinstance(node, ast.Call):
+                what = _debugger_call(node, imports)
+            if what is None or noqa_allows(source.line(line), "T100"):
+                continue
+            reported.add(line)
+            yield Finding(
+                "DJG502",
+                f"{what} added",
+                path=source.path,
+                line=line,
+                hint="remove it before committing",
+            )
+
+
+def _debugger_import(node: ast.Import | ast.ImportFrom) -> str | None:
+    import ast
+
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.name in DEBUGGER_MODULES:
+                return f"import {alias.name}"
+        return None
+    names = [a.name for a in node.names]
+    if node.module in DEBUGGER_MODULES or _is_ipython_embed(node.module, names):
+        return f"from {node.module} import {', '.join(names)}"
+    return None
+
+
+def _debugger_call(node: ast.Call, imports: Imports) -> str | None:
+    name = _dotted(node.func)
+    if name is None:
+        return None
+    if name in ("breakpoint", "builtins.breakpoint"):
+        return "breakpoint()"
+    module = name.rpartition(".")[0]
+    if module in imports.debugger_modules or module in DEBUGGER_MODULES:
+        return f"{name}()"
+    if name in ("IPython.embed", "IPython.terminal.embed.embed") or name in imports.debugger_functions:
+        return f"{name}()"
+    return None
