@@ -102,18 +102,33 @@ def check_msg(msg_file: Path, fmt: str, config_path: Path | None, select: Any, i
 
 
 @cli.command("check-staged")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--family",
     "families",
     multiple=True,
     help="Only this rule family (repeatable); each pre-commit hook id runs one. Default: all.",
 )
+@click.option(
+    "--all-files",
+    is_flag=True,
+    help="Judge every file of the index whole, not the lines the change adds (a first audit).",
+)
 @common_options
 def check_staged(
-    families: tuple[str, ...], fmt: str, config_path: Path | None, select: Any, ignore: Any
+    files: tuple[Path, ...],
+    families: tuple[str, ...],
+    all_files: bool,
+    fmt: str,
+    config_path: Path | None,
+    select: Any,
+    ignore: Any,
 ) -> int:
-    """pre-commit hook: check the staged files (one app per commit, ...) before the editor opens."""
-    from djgate.engine import STAGED_FAMILIES
+    """pre-commit hook: check the staged files (one app per commit, ...) before the editor opens.
+
+    With FILES (as pre-commit passes them), only the content families run on those files: a file with
+    staged changes on the lines it adds, any other file whole (`pre-commit run --all-files`)."""
+    from djgate.engine import STAGED_FAMILIES, WHOLE_FILE_FAMILIES, check_files
     from djgate.engine import check_staged as run
 
     unknown = sorted(set(families) - set(STAGED_FAMILIES))
@@ -121,8 +136,29 @@ def check_staged(
         raise click.BadParameter(
             f"{', '.join(unknown)}; choose from {', '.join(STAGED_FAMILIES)}", param_hint="--family"
         )
+    if not (files or all_files):
+        session = Session(config_path, select, ignore)
+        return emit(run(session.repo, session.config, families or STAGED_FAMILIES), fmt)
+    whole = sorted(set(families) - set(WHOLE_FILE_FAMILIES))
+    if whole:
+        raise click.BadParameter(
+            f"{', '.join(whole)} judges the staged change as a whole: it takes neither file names nor "
+            f"--all-files (these do: {', '.join(WHOLE_FILE_FAMILIES)})",
+            param_hint="--family",
+        )
     session = Session(config_path, select, ignore)
-    return emit(run(session.repo, session.config, families or STAGED_FAMILIES), fmt)
+    paths = None if all_files else [_repo_path(session.repo.root, f) for f in files]
+    return emit(check_files(session.repo, session.config, families or WHOLE_FILE_FAMILIES, paths), fmt)
+
+
+def _repo_path(root: Path, path: Path) -> str:
+    """A file name as given (relative to the working directory) as a path in the repository."""
+    absolute = os.path.abspath(path)
+    real = Path(os.path.realpath(os.path.dirname(absolute))) / os.path.basename(absolute)
+    try:
+        return real.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise DjgateError(f"{path} is outside the repository {root}; name files inside it") from None
 
 
 @cli.command("check-range")
