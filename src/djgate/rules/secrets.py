@@ -95,18 +95,21 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     contents = context.contents(list(wanted))
     to_scan = [secretscan.FileToScan(p, added[p], contents.get(p)) for p in wanted]
     left_to_settings = _settings_lines(context)
+    # One finding per line, naming every plugin that saw something there; the longest value is shown (some
+    # plugins report only a token's prefix, as GitHub's does).
+    lines: dict[tuple[str, int], list[secretscan.FoundSecret]] = {}
     for secret in secretscan.scan(to_scan, wanted, baseline, prefilter):
         text = added[secret.path].get(secret.line, "")
         if secretscan.read_from_environment(text, secret.value):
             continue
-        if (secret.path, secret.line) in left_to_settings:
-            continue
+        if (secret.path, secret.line) not in left_to_settings:
+            lines.setdefault((secret.path, secret.line), []).append(secret)
+    for (path, line), secrets in lines.items():
+        secrets.sort(key=lambda s: "High Entropy" in s.kind)  # the plugin that names the secret first
+        kinds = ", ".join(dict.fromkeys(s.kind for s in secrets))
+        value = max((s.value for s in secrets), key=len)
         yield Finding(
-            "DJG401",
-            f"hardcoded secret ({secret.kind}): {mask(secret.value)}",
-            path=secret.path,
-            line=secret.line,
-            hint=SECRET_HINT,
+            "DJG401", f"hardcoded secret ({kinds}): {mask(value)}", path=path, line=line, hint=SECRET_HINT
         )
 
 
