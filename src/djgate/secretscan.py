@@ -72,9 +72,13 @@ _KEYWORDS = (
 
 @functools.cache
 def _markers() -> re.Pattern[str]:
-    """One pattern for what the plugins need, but the long runs (tested with their distinct characters)."""
+    """One pattern for what the plugins need to see, but the long runs (tested apart, on their characters)."""
     return re.compile(
-        rf"(?i:{_KEYWORDS}|xox[abposr]-|hooks\.slack\.com|softlayer)"  # keyword, slack, softlayer
+        # keyword: a keyword whose word is followed by an assignment or comparison, or by a quote within
+        # 50 characters; or a comparison with a keyword on its right. (?=(...))(?P=...) matches atomically.
+        rf"(?i:(?:{_KEYWORDS})(?=(?P<rest>\w*))(?P=rest)(?:[\]'\"]{{0,2}}\s*[:=!]|\S{{0,50}}\s*['\"`]))"
+        rf"|(?i:[!=]=\s*\w*(?:{_KEYWORDS}))"
+        r"|(?i:xox[abposr]-|hooks\.slack\.com|softlayer)"  # slack, softlayer's URL
         r"|eyJ|AccountKey=|_authToken|PRIVATE KEY|PuTTY-User-Key-File"  # jwt, azure, npm, private_key
         r"|AKC[a-zA-Z0-9]{10}|AP[\dA-F][a-zA-Z0-9]{8}"  # artifactory
         r"|(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}"  # aws access key id
@@ -88,12 +92,23 @@ def _markers() -> re.Pattern[str]:
 
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/\\=_-]{23,}")  # the charset of Base64HighEntropyString
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{9,}")
-_ASSIGNED_RUN_KEYWORD = re.compile(r"(?i:key|pw|pass|token|aws)")  # cloudant, ibm, softlayer, aws secret key
+# ibm_cloud_iam, ibm_cos_hmac, softlayer and the AWS secret key: 40 characters or more after a keyword.
+_ASSIGNED_RUN_KEYWORD = re.compile(r"(?i:key|pw|pass|token|aws)")
+# cloudant's API key: 24 letters after cl(oudant)_key, _password, ...
+_CLOUDANT = re.compile(r"(?i:cl(?:ou(?:dant)?)?[-_]?(?:api)?(?:key|pw|pass|token))")
+_LETTERS_24 = re.compile(r"[A-Za-z]{24}")
 _WHITESPACE = re.compile(rf"[ \t]{{{WHITESPACE_RUN + 1},}}")
 
 
 def is_candidate(line: str) -> bool:
-    """Could any detect-secrets plugin report something on this line? False means: surely not."""
+    """Could any detect-secrets plugin report something on this line (as `pieces` hands it over)? False
+    means: surely not."""
+    if len(line) > LONG_LINE:
+        return any(_candidate(piece) for piece in pieces(line))
+    return _candidate(line)
+
+
+def _candidate(line: str) -> bool:
     if _markers().search(line):
         return True
     if "://" in line and "@" in line:  # basic_auth, and cloudant's URL form
@@ -103,8 +118,10 @@ def is_candidate(line: str) -> bool:
         # Entropy above 4.5 bits needs at least 23 distinct characters (log2(23) > 4.5).
         if len(set(run[0])) >= 23:
             return True
-        long_run = long_run or len(run[0]) >= 24
+        long_run = long_run or len(run[0]) >= 40
     if long_run and _ASSIGNED_RUN_KEYWORD.search(line):
+        return True
+    if _CLOUDANT.search(line) and _LETTERS_24.search(line):
         return True
     # Entropy above 3.0 bits needs at least 9 distinct hex digits.
     return any(len(set(run[0])) >= 9 for run in _HEX_RUN.finditer(line))
@@ -349,7 +366,7 @@ def _scan_lines(
         if len(parts) > 1 and filters.out(("line",), filename=path, line=parts[-1], context=context):
             continue  # a pragma at the end of a long line covers all of it
         for part in parts:
-            if prefilter and not is_candidate(part):
+            if prefilter and not _candidate(part):
                 continue
             if filters.out(("line",), filename=path, line=part, context=context):
                 continue
