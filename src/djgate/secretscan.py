@@ -15,7 +15,9 @@ cost stays linear in the length of the change.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -68,69 +70,166 @@ _KEYWORDS = (
     r"api_?key|auth_?key|service_?key|account_?key|db_?key|database_?key|priv_?key|private_?key|client_?key"
     r"|db_?pass|database_?pass|key_?pass|password|passwd|pwd|secret|contrase(?:ñ|n)a"
 )
+# Source files of the languages detect-secrets knows: never read as YAML or INI (an INI reading needs a
+# [section] line, and the eager one is for files of no known type).
+CODE_SUFFIXES = (
+    ".py",
+    ".pyi",
+    ".js",
+    ".go",
+    ".java",
+    ".m",
+    ".php",
+    ".swift",
+    ".cs",
+    ".c",
+    ".cpp",
+    ".cls",
+    ".tf",
+)
+# Where the keyword plugin takes unquoted values (config files and Go; detect-secrets' types by extension).
+QUOTES_OPTIONAL_SUFFIXES = (*PARSED_SUFFIXES, ".properties", ".toml", ".go")
+# Cheap screens first (substring tests run in C): most lines of code contain none of these.
+KEYWORD_PARTS = ("key", "pass", "pwd", "secret", "contrase")  # in every keyword, lower-cased
+LITERAL_MARKERS = (
+    "eyJ",  # jwt
+    "AccountKey=",  # azure
+    "_authToken",  # npm
+    "PRIVATE KEY",  # private_key
+    "PuTTY-User-Key-File",  # private_key
+    "T3BlbkFJ",  # openai
+    "pypi-Ag",  # pypi
+    "SG.",  # sendgrid
+    "sq0csp-",  # square
+    "k_live_",  # stripe
+    "GR1348941",  # gitlab
+)
+LOWER_MARKERS = ("xox", "hooks.slack.com", "softlayer")  # slack, softlayer's URL
 
 
-@functools.cache
-def _markers() -> re.Pattern[str]:
-    """One pattern for what the plugins need to see, but the long runs (tested apart, on their characters)."""
+class _Patterns:
+    """The pre-filter's regular expressions, compiled on first use (the hook pays for them only then)."""
+
+    def __init__(self) -> None:
+        self.keyword = {quoted: _keyword_pattern(quoted) for quoted in (True, False)}
+        self.keyword_part = re.compile("|".join(KEYWORD_PARTS))  # searched in the lower-cased text
+        # One expression each: most start with a literal, which the engine finds without trying every
+        # position (an alternation of them costs ten times more).
+        self.shapes = tuple(
+            re.compile(pattern)
+            for pattern in (
+                r"AKC[a-zA-Z0-9]{10}",  # artifactory
+                r"AP[\dA-F][a-zA-Z0-9]{8}",  # artifactory
+                r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}",  # aws access key id
+                r"gh[pousr]_",  # github
+                r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-",  # gitlab
+                r"-us\d",  # mailchimp
+                r"(?:AC|SK)[a-z0-9]{32}",  # twilio
+                r"\d{8,10}:[0-9A-Za-z_-]{35}",  # telegram
+                r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.",  # discord
+                r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",  # ip_public
+            )
+        )
+        self.base64_run = re.compile(r"[A-Za-z0-9+/\\=_-]{23,}")  # Base64HighEntropyString's charset
+        self.hex_run = re.compile(r"[0-9A-Fa-f]{9,}")
+        # ibm_cloud_iam, ibm_cos_hmac, softlayer and the AWS secret key: 40 characters after a keyword.
+        self.run_keyword = re.compile(r"(?i:key|pw|pass|token|aws)")
+        # cloudant's API key: 24 letters after cl(oudant)_key, _password, ...
+        self.cloudant = re.compile(r"(?i:cl(?:ou(?:dant)?)?[-_]?(?:api)?(?:key|pw|pass|token))")
+        self.letters_24 = re.compile(r"[A-Za-z]{24}")
+        self.whitespace = re.compile(rf"[ \t]{{{WHITESPACE_RUN + 1},}}")
+        self.env_read = re.compile(
+            r"""(?:\bos\.environ(?:\.get|\.setdefault)?|\bos\.getenv|\bgetenv|\benviron(?:\.get)?|\benv(?:\.\w+)?"""
+            r"""|\bconfig)\s*[\[(]\s*(['"])[^'"\n]*\1"""
+        )
+
+
+def _keyword_pattern(quoted: bool) -> re.Pattern[str]:
+    """What the keyword plugin's regular expressions all need: a keyword (its word read atomically with
+    (?=(...))(?P=...)), an assignment, comparison or a quote within 50 characters, then the secret, which
+    starts with a word character and, in most file types, a quote before it. Or a quoted value compared
+    with a keyword on its right."""
+    quote = "['\"`]" if quoted else "['\"`]?"
+    ws = r"[^\S\n]*"  # whitespace within the line: the pre-filter searches many lines joined by newlines
     return re.compile(
-        # keyword: a keyword whose word is followed by an assignment or comparison, or by a quote within
-        # 50 characters; or a comparison with a keyword on its right. (?=(...))(?P=...) matches atomically.
-        rf"(?i:(?:{_KEYWORDS})(?=(?P<rest>\w*))(?P=rest)(?:[\]'\"]{{0,2}}\s*[:=!]|\S{{0,50}}\s*['\"`]))"
-        rf"|(?i:[!=]=\s*\w*(?:{_KEYWORDS}))"
-        r"|(?i:xox[abposr]-|hooks\.slack\.com|softlayer)"  # slack, softlayer's URL
-        r"|eyJ|AccountKey=|_authToken|PRIVATE KEY|PuTTY-User-Key-File"  # jwt, azure, npm, private_key
-        r"|AKC[a-zA-Z0-9]{10}|AP[\dA-F][a-zA-Z0-9]{8}"  # artifactory
-        r"|(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}"  # aws access key id
-        r"|gh[pousr]_|gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|GR1348941"  # github, gitlab
-        r"|T3BlbkFJ|pypi-Ag|SG\.|sq0csp-|[rs]k_live_|-us\d"  # openai pypi sendgrid square stripe mailchimp
-        r"|(?:AC|SK)[a-z0-9]{32}|\d{8,10}:[0-9A-Za-z_-]{35}"  # twilio, telegram
-        r"|[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\."  # discord
-        r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"  # ip_public
+        rf"(?i:(?:{_KEYWORDS})(?=(?P<rest>\w*))(?P=rest)"
+        rf"(?:(?:\[\d*\])?[\]'\"]{{0,2}}{ws}[:=!][:=!>]{{0,2}}{ws}@?{quote}\w|\S{{0,50}}{ws}['\"`]\w))"
+        rf"|(?i:['\"`]{ws}[!=]{{2,3}}{ws}\w*(?:{_KEYWORDS}))"
     )
 
 
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/\\=_-]{23,}")  # the charset of Base64HighEntropyString
-_HEX_RUN = re.compile(r"[0-9A-Fa-f]{9,}")
-# ibm_cloud_iam, ibm_cos_hmac, softlayer and the AWS secret key: 40 characters or more after a keyword.
-_ASSIGNED_RUN_KEYWORD = re.compile(r"(?i:key|pw|pass|token|aws)")
-# cloudant's API key: 24 letters after cl(oudant)_key, _password, ...
-_CLOUDANT = re.compile(r"(?i:cl(?:ou(?:dant)?)?[-_]?(?:api)?(?:key|pw|pass|token))")
-_LETTERS_24 = re.compile(r"[A-Za-z]{24}")
-_WHITESPACE = re.compile(rf"[ \t]{{{WHITESPACE_RUN + 1},}}")
+@functools.cache
+def _patterns() -> _Patterns:
+    return _Patterns()
 
 
-def is_candidate(line: str) -> bool:
+def quotes_required(path: str) -> bool:
+    """Does the keyword plugin want the value quoted in this file? Not in config files and Go, where
+    `password = hunter2` counts."""
+    return not path.endswith(QUOTES_OPTIONAL_SUFFIXES)
+
+
+def is_candidate(line: str, quoted: bool = True) -> bool:
     """Could any detect-secrets plugin report something on this line (as `pieces` hands it over)? False
-    means: surely not."""
-    if len(line) > LONG_LINE:
-        return any(_candidate(piece) for piece in pieces(line))
-    return _candidate(line)
+    means: surely not. `quoted`: see `quotes_required`."""
+    return bool(candidate_lines({1: line}, quoted))
 
 
-def _candidate(line: str) -> bool:
-    if _markers().search(line):
-        return True
-    if "://" in line and "@" in line:  # basic_auth, and cloudant's URL form
-        return True
-    long_run = False
-    for run in _BASE64_RUN.finditer(line):
+def candidate_lines(lines: Mapping[int, str], quoted: bool = True) -> list[int]:
+    """The numbers of the lines that pass the pre-filter (see `is_candidate`)."""
+    long = [n for n, text in lines.items() if len(text) > LONG_LINE]
+    short = [n for n, text in lines.items() if len(text) <= LONG_LINE]
+    found = {short[i] for i in _passing([lines[n] for n in short], quoted)} if short else set()
+    found.update(n for n in long if any(_passing([piece], quoted) for piece in pieces(lines[n])))
+    return sorted(found)
+
+
+def _passing(texts: list[str], quoted: bool) -> set[int]:
+    """Indexes of the texts (lines without newlines) that pass: each regular expression runs once over
+    all of them joined, which costs a fraction of running them line by line; none crosses a newline."""
+    patterns = _patterns()
+    text = "\n".join(texts)
+    lower = text.lower()
+    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+
+    def at(position: int) -> int:
+        return bisect.bisect_right(starts, position) - 1
+
+    found: set[int] = set()
+    keyword_lines = {at(m.start()) for m in patterns.keyword_part.finditer(lower)}
+    keyword = patterns.keyword[quoted]
+    found.update(i for i in keyword_lines if keyword.search(texts[i]))
+    for haystack, markers in ((text, LITERAL_MARKERS), (lower, LOWER_MARKERS), (text, ("://",))):
+        for marker in markers:
+            position = haystack.find(marker)
+            while position >= 0:
+                i = at(position)
+                if marker != "://" or "@" in texts[i]:  # basic_auth, and cloudant's URL form
+                    found.add(i)
+                position = haystack.find(marker, position + 1)
+    for shape in patterns.shapes:
+        found.update(at(m.start()) for m in shape.finditer(text))
+    long_runs: set[int] = set()
+    for run in patterns.base64_run.finditer(text):
         # Entropy above 4.5 bits needs at least 23 distinct characters (log2(23) > 4.5).
         if len(set(run[0])) >= 23:
-            return True
-        long_run = long_run or len(run[0]) >= 40
-    if long_run and _ASSIGNED_RUN_KEYWORD.search(line):
-        return True
-    if _CLOUDANT.search(line) and _LETTERS_24.search(line):
-        return True
+            found.add(at(run.start()))
+        elif len(run[0]) >= 40:
+            long_runs.add(at(run.start()))
+    found.update(i for i in long_runs - found if patterns.run_keyword.search(texts[i]))
+    for run in patterns.letters_24.finditer(text):
+        i = at(run.start())
+        if i not in found and patterns.cloudant.search(texts[i]):
+            found.add(i)
     # Entropy above 3.0 bits needs at least 9 distinct hex digits.
-    return any(len(set(run[0])) >= 9 for run in _HEX_RUN.finditer(line))
+    found.update(at(run.start()) for run in patterns.hex_run.finditer(text) if len(set(run[0])) >= 9)
+    return found
 
 
 def pieces(line: str) -> list[str]:
     """What detect-secrets sees of a line: whitespace runs shortened; a long line in overlapping windows."""
     if len(line) > WHITESPACE_RUN:
-        line = _WHITESPACE.sub(" " * WHITESPACE_RUN, line)
+        line = _patterns().whitespace.sub(" " * WHITESPACE_RUN, line)
     if len(line) <= LONG_LINE:
         return [line]
     step = LONG_LINE // 2
@@ -234,7 +333,7 @@ def wanted_lines(path: str, added: Mapping[int, str], prefilter: bool) -> list[i
     when it does not apply (and for YAML and INI files, read through a parser that joins lines)."""
     if not prefilter or path.endswith(PARSED_SUFFIXES):
         return sorted(added)
-    return sorted(n for n, text in added.items() if is_candidate(text))
+    return candidate_lines(added, quotes_required(path))
 
 
 def scan(
@@ -334,7 +433,11 @@ def _text(file: FileToScan) -> str:
 
 def _line_versions(path: str, raw: list[str]) -> Iterator[list[str]]:
     """The lines detect-secrets would scan: its non-eager transformers' reading (YAML, INI), else the raw
-    lines; then its eager reading (files of no known type read as INI), if any. Line numbers are kept."""
+    lines; then its eager reading (files of no known type read as INI), if any. Line numbers are kept.
+    Source code is not configuration: its raw lines, without importing the YAML and INI readers."""
+    if path.endswith(CODE_SUFFIXES):
+        yield raw
+        return
     import io
 
     from detect_secrets.transformers import get_transformed_file
@@ -357,6 +460,7 @@ def _scan_lines(
     from detect_secrets.util.inject import call_function_with_arguments
 
     plugins = list(get_plugins())
+    quoted = quotes_required(path)
     for number in numbers:
         if number > len(lines):
             continue
@@ -366,7 +470,7 @@ def _scan_lines(
         if len(parts) > 1 and filters.out(("line",), filename=path, line=parts[-1], context=context):
             continue  # a pragma at the end of a long line covers all of it
         for part in parts:
-            if prefilter and not _candidate(part):
+            if prefilter and not _passing([part], quoted):
                 continue
             if filters.out(("line",), filename=path, line=part, context=context):
                 continue
@@ -386,19 +490,8 @@ def _scan_lines(
 
 # -- values read from the environment ------------------------------------------------------------------
 
-_ENV_READ = re.compile(
-    r"""(?:\bos\.environ(?:\.get|\.setdefault)?|\bos\.getenv|\bgetenv|\benviron(?:\.get)?|\benv(?:\.\w+)?"""
-    r"""|\bconfig)\s*[\[(]\s*(['"])[^'"\n]*\1"""
-)
-
 
 def read_from_environment(line: str, value: str) -> bool:
     """Is this value the name an environment read on the line asks for (`os.environ["API_TOKEN"]`,
     `os.getenv(...)`, `env(...)`, `config(...)`), or that read itself? A literal default is not."""
-    return any(value in line[m.start() : m.end()] for m in _ENV_READ.finditer(line))
-
-
-def mask(value: str) -> str:
-    """A secret as djgate shows it: at most its first 4 characters (fewer when short), and its length."""
-    shown = value[: min(4, len(value) // 4)]
-    return f"'{shown}...' ({len(value)} characters)"
+    return any(value in line[m.start() : m.end()] for m in _patterns().env_read.finditer(line))
