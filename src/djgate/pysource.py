@@ -9,7 +9,7 @@ parse and a walk down one branch, not a walk of the whole tree.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,8 @@ class PySource:
     error: ParseError | None
     added: tuple[int, ...]  # sorted numbers of the lines the change adds
     _lines: list[str] | None = field(default=None, repr=False)
+    _touched: list[tuple[ast.AST, Parents | None]] | None = field(default=None, repr=False)
+    _added_text: str | None = field(default=None, repr=False)
 
     @property
     def lines(self) -> list[str]:
@@ -66,6 +68,15 @@ class PySource:
         if self._lines is None:
             self._lines = self.text.split("\n") if self.text is not None else []
         return self._lines
+
+    @property
+    def added_text(self) -> str:
+        """The added lines, joined by newlines (the whole text when every line is added)."""
+        if self._added_text is None:
+            lines = self.lines
+            whole = len(self.added) >= self.line_count
+            self._added_text = self.text or "" if whole else "\n".join(lines[n - 1] for n in self.added)
+        return self._added_text
 
     def line(self, number: int) -> str:
         lines = self.lines
@@ -75,28 +86,39 @@ class PySource:
         i = bisect.bisect_left(self.added, number)
         return i < len(self.added) and self.added[i] == number
 
+    @property
+    def line_count(self) -> int:
+        lines = self.lines
+        return len(lines) - 1 if lines and lines[-1] == "" else len(lines)
+
     def touches(self, first: int, last: int) -> bool:
         """Does the change add a line between first and last (inclusive)?"""
-        i = bisect.bisect_left(self.added, first)
-        return i < len(self.added) and self.added[i] <= last
+        return _touches(self.added, first, last)
 
-    def walk_touched(self) -> Iterator[tuple[ast.AST, Parents | None]]:
-        """Every node whose lines include an added line (and the nodes without line numbers inside them),
-        with its parents, in source order; subtrees the change does not reach are skipped."""
+    def walk_touched(self, lines: Sequence[int] | None = None) -> list[tuple[ast.AST, Parents | None]]:
+        """Every node whose lines include an added line (or one of `lines`, sorted), and the nodes without
+        line numbers inside them, with its parents, in source order; subtrees those lines do not reach are
+        skipped. The walk over all added lines is done once and kept."""
+        if lines is not None:
+            return list(self._walk(tuple(lines)))
+        if self._touched is None:
+            self._touched = list(self._walk(self.added))
+        return self._touched
+
+    def _walk(self, lines: tuple[int, ...]) -> Iterator[tuple[ast.AST, Parents | None]]:
         import ast
 
-        if self.tree is None or not self.added:
+        if self.tree is None or not lines:
             return
+        whole = len(lines) >= self.line_count  # a new file, or --all-files: no subtree to skip
         stack: list[tuple[ast.AST, Parents | None]] = [(self.tree, None)]
         while stack:
             node, parents = stack.pop()
             yield node, parents
             here = Parents(node, parents)
-            children = [
-                child
-                for child in ast.iter_child_nodes(node)
-                if not hasattr(child, "lineno") or self.touches(*span(child))
-            ]
+            children = list(ast.iter_child_nodes(node))
+            if not whole:
+                children = [c for c in children if not hasattr(c, "lineno") or _touches(lines, *span(c))]
             stack.extend((child, here) for child in reversed(children))
 
     def touched_functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -112,6 +134,11 @@ class PySource:
                     id(p) for p in parents or () if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))
                 )
         return [f for f in touched if id(f) not in outer]
+
+
+def _touches(lines: Sequence[int], first: int, last: int) -> bool:
+    i = bisect.bisect_left(lines, first)
+    return i < len(lines) and lines[i] <= last
 
 
 def span(node: Any) -> tuple[int, int]:
@@ -184,18 +211,21 @@ def changed_python_files(changeset: ChangeSet) -> list[FileChange]:
 _cache: tuple[ChangeSet, dict[str, PySource]] | None = None
 
 
-def python_sources(context: Context) -> dict[str, PySource]:
-    """path -> PySource for the changed Python files, read in one git call and parsed once per ChangeSet."""
+def python_sources(context: Context, want: Callable[[str], bool] | None = None) -> dict[str, PySource]:
+    """path -> PySource for the changed Python files (those `want` accepts): read in one git call and
+    parsed on first request, once per ChangeSet, whichever family asks first."""
     global _cache
     changeset = context.changeset
-    if _cache is not None and _cache[0] is changeset:
-        return _cache[1]
-    files = changed_python_files(changeset)
-    contents = context.contents([f.path for f in files]) if files else {}
-    sources = {
-        f.path: parse_source(f.path, contents[f.path], tuple(sorted({a.number for a in f.added})))
-        for f in files
-        if f.path in contents
-    }
-    _cache = (changeset, sources)
-    return sources
+    if _cache is None or _cache[0] is not changeset:
+        _cache = (changeset, {})
+    parsed = _cache[1]
+    files = [f for f in changed_python_files(changeset) if want is None or want(f.path)]
+    missing = [f for f in files if f.path not in parsed]
+    if missing:
+        contents = context.contents([f.path for f in missing])
+        for f in missing:
+            if f.path in contents:
+                parsed[f.path] = parse_source(
+                    f.path, contents[f.path], tuple(sorted({a.number for a in f.added}))
+                )
+    return {f.path: parsed[f.path] for f in files if f.path in parsed}

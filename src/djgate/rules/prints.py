@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -167,10 +167,18 @@ def _in_command(path: str, parents: Parents | None) -> bool:
     return "/management/commands/" in f"/{path}"
 
 
-def _added_calls(source: PySource) -> Iterator[tuple[ast.Call, Parents | None]]:
+def lines_naming(source: PySource, words: Iterable[str]) -> list[int]:
+    """The added lines whose text contains one of these names: the only ones worth a walk of the tree."""
+    words = tuple(set(words))
+    if not any(word in source.added_text for word in words):  # one search over all the added lines
+        return []
+    return [n for n in source.added if any(word in source.line(n) for word in words)]
+
+
+def _added_calls(source: PySource, lines: list[int]) -> Iterator[tuple[ast.Call, Parents | None]]:
     import ast
 
-    for node, parents in source.walk_touched():
+    for node, parents in source.walk_touched(lines):
         if isinstance(node, ast.Call) and source.is_added(node.lineno):
             yield node, parents
 
@@ -207,15 +215,15 @@ def print_call(context: Context) -> Iterator[Finding]:
     for source in python_sources(context).values():
         if source.tree is None or is_test_file(source.path):
             continue
-        imports: Imports | None = None
-        for call, parents in _added_calls(source):
+        imports = module_imports(source)
+        lines = lines_naming(source, ("print", *imports.pprint_functions, *imports.pprint_modules))
+        for call, parents in _added_calls(source, lines):
             name = _dotted(call.func)
             if name is None:
                 continue
             if name in ("print", "builtins.print"):
                 what, ruff_code = "print()", "T201"
             else:
-                imports = imports or module_imports(source)
                 module, _, attr = name.rpartition(".")
                 pprint = (module in imports.pprint_modules and attr in ("pprint", "pp")) or (
                     not module and attr in imports.pprint_functions
@@ -258,8 +266,10 @@ def debugger(context: Context) -> Iterator[Finding]:
         if source.tree is None:
             continue
         imports = module_imports(source)
+        names = ("breakpoint", "embed", "pdb", "pudb", "wdb", "rdb", *imports.debugger_modules)
+        lines = lines_naming(source, (*names, *imports.debugger_functions))
         reported: set[int] = set()
-        for node, _ in source.walk_touched():
+        for node, _ in source.walk_touched(lines) if lines else ():
             line = getattr(node, "lineno", 0)
             if line in reported or not source.is_added(line):
                 continue

@@ -1,7 +1,7 @@
 """DJG4xx: no secret enters the repository: hardcoded secrets on added lines (detect-secrets), secrets in
 Django settings, key and environment files; and DEBUG left on in production settings.
 
-Secret values never leave this module in full: findings show `secretscan.mask(value)` only.
+Secret values never leave this module in full: findings show `mask(value)` only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from djgate.findings import Finding
 from djgate.globs import GlobSet
 from djgate.pysource import PySource, python_sources
 from djgate.rules import Context, rule
-from djgate.secretscan import BASELINE, mask
 
 if TYPE_CHECKING:
     import ast
@@ -34,6 +33,12 @@ SECRET_NAME = re.compile(
 )
 
 
+def mask(value: str) -> str:
+    """A secret as djgate shows it: at most its first 4 characters (fewer when short), and its length."""
+    shown = value[: min(4, len(value) // 4)]
+    return f"'{shown}...' ({len(value)} characters)"
+
+
 def _added_files(changeset: ChangeSet) -> Iterator[FileChange]:
     """Files the change brings in under their path: added, copied, or renamed from another kind of name."""
     for change in changeset.files:
@@ -44,7 +49,7 @@ def _added_files(changeset: ChangeSet) -> Iterator[FileChange]:
 SECRET_HINT = (
     'read it from the environment instead (e.g. os.environ["API_TOKEN"]); rotate it if it was ever pushed\n'
     "not a secret? end the line with `# pragma: allowlist secret`, or accept it in "
-    f"{BASELINE} (detect-secrets scan --baseline {BASELINE})"
+    ".secrets.baseline (detect-secrets scan --baseline .secrets.baseline)"
 )
 
 # -- DJG401 -------------------------------------------------------------------------------------------
@@ -78,11 +83,12 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     files = [
         f
         for f in context.changeset.files
-        if f.added and not f.binary and f.status != "D" and f.new_blob and f.path != BASELINE
+        if f.added and not f.binary and f.status != "D" and f.new_blob and f.path != secretscan.BASELINE
     ]
     if not files:
         return
-    baseline = secretscan.read_baseline(context.path_contents([BASELINE]).get(BASELINE))
+    baseline_path = secretscan.BASELINE
+    baseline = secretscan.read_baseline(context.path_contents([baseline_path]).get(baseline_path))
     prefilter = secretscan.prefilter_applies(baseline)
     added = {f.path: {a.number: a.text for a in f.added} for f in files}
     wanted = {}
@@ -97,14 +103,14 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     left_to_settings = _settings_lines(context)
     # One finding per line, naming every plugin that saw something there; the longest value is shown (some
     # plugins report only a token's prefix, as GitHub's does).
-    lines: dict[tuple[str, int], list[secretscan.FoundSecret]] = {}
+    by_line: dict[tuple[str, int], list[secretscan.FoundSecret]] = {}
     for secret in secretscan.scan(to_scan, wanted, baseline, prefilter):
         text = added[secret.path].get(secret.line, "")
         if secretscan.read_from_environment(text, secret.value):
             continue
         if (secret.path, secret.line) not in left_to_settings:
-            lines.setdefault((secret.path, secret.line), []).append(secret)
-    for (path, line), secrets in lines.items():
+            by_line.setdefault((secret.path, secret.line), []).append(secret)
+    for (path, line), secrets in by_line.items():
         secrets.sort(key=lambda s: "High Entropy" in s.kind)  # the plugin that names the secret first
         kinds = ", ".join(dict.fromkeys(s.kind for s in secrets))
         value = max((s.value for s in secrets), key=len)
@@ -259,11 +265,9 @@ def _settings_hint(secret: SettingSecret) -> str:
 
 
 def _settings_sources(context: Context) -> list[PySource]:
-    return [
-        s
-        for path, s in python_sources(context).items()
-        if s.tree is not None and is_settings_module(path, context.config.settings)
-    ]
+    configured = context.config.settings
+    sources = python_sources(context, lambda path: is_settings_module(path, configured))
+    return [s for s in sources.values() if s.tree is not None]
 
 
 def _reported(source: PySource) -> list[SettingSecret]:
