@@ -13,7 +13,7 @@ import time
 import pytest
 
 from djgate import secretscan
-from djgate.rules.secrets import env_is_ignored, is_dev_settings, is_secret_file, is_settings_module
+from djgate.rules.secrets import env_is_ignored, is_dev_settings, is_secret_file, is_settings_module, mask
 
 from .conftest import Repo, djgate_process
 
@@ -103,6 +103,53 @@ def test_each_plugin_match_passes_the_prefilter(plugin_name: str) -> None:
     assert secretscan.is_candidate(line)
 
 
+def test_the_prefilter_passes_whatever_a_plugin_reports_on_random_lines() -> None:
+    """Random lines built from keywords, operators, quotes and values, in files of every keyword flavour
+    (quotes required, optional, Go, C): whatever any plugin reports, the pre-filter lets through; and the
+    pre-filter gives the same answer on lines one by one as on a whole file of them."""
+    import random
+
+    from detect_secrets.settings import default_settings, get_plugins
+
+    parts = ["password", "PASSWORD", "db_pass", "api_key", "secret", "my_secret_value", "private_key", "pwd"]
+    parts += [
+        " ",
+        "=",
+        "==",
+        "!=",
+        ":",
+        ":=",
+        "=>",
+        "(",
+        ".assign(",
+        "[0]",
+        "]",
+        "'",
+        '"',
+        "`",
+        "@",
+        ";",
+        ",",
+    ]
+    parts += ["hunter2", "x1", "$VAR", "{{x}}", "os.environ", "AKIAIOSFODNN7EXAMPLE", "ghp_", "9", "\t", "-"]
+    files = ["x.py", "x.yaml", "x.go", "x.c", "x.cpp", "x.js", "x.ini", "x.txt", "x.toml", "x"]
+    rng = random.Random(4)
+    reported = 0
+    with default_settings():
+        plugins = list(get_plugins())
+        for _ in range(1500):
+            line = "".join(rng.choice(parts) for _ in range(rng.randint(2, 9)))
+            path = rng.choice(files)
+            if any(p.analyze_line(filename=path, line=line, line_number=1) for p in plugins):
+                reported += 1
+                assert secretscan.is_candidate(line, secretscan.quotes_required(path)), (path, line)
+    assert reported > 100
+    lines = {n: "".join(rng.choice(parts) for _ in range(rng.randint(0, 9))) for n in range(1, 400)}
+    for quoted in (True, False):
+        one_by_one = [n for n, text in lines.items() if secretscan.is_candidate(text, quoted)]
+        assert secretscan.candidate_lines(lines, quoted) == one_by_one
+
+
 def test_ordinary_django_code_does_not_reach_detect_secrets() -> None:
     lines = [
         "from django.shortcuts import get_object_or_404, render",
@@ -110,6 +157,7 @@ def test_ordinary_django_code_does_not_reach_detect_secrets() -> None:
         "    def get_queryset(self):",
         "        return Order.objects.filter(customer=self.request.user).select_related('invoice')",
         "    if not user.check_password(form.cleaned_data):",  # a keyword, but no assignment
+        "    password = form.cleaned_data['password']",  # a keyword assignment, but not of a literal
         "    pass",
         "created = models.DateTimeField(auto_now_add=True, db_index=True)",
     ]
@@ -117,9 +165,9 @@ def test_ordinary_django_code_does_not_reach_detect_secrets() -> None:
 
 
 def test_mask_shows_at_most_four_characters_and_the_length() -> None:
-    assert secretscan.mask(GITHUB) == "'ghp_...' (40 characters)"
-    assert secretscan.mask("hunter2") == "'h...' (7 characters)"
-    assert secretscan.mask("abc") == "'...' (3 characters)"
+    assert mask(GITHUB) == "'ghp_...' (40 characters)"
+    assert mask("hunter2") == "'h...' (7 characters)"
+    assert mask("abc") == "'...' (3 characters)"
 
 
 # -- DJG401 ---------------------------------------------------------------------------------------------
