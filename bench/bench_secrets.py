@@ -1,0 +1,276 @@
+"""Time djgate's secrets and print gates against detect-secrets-hook and `ruff check --select T20` on the same
+staged files of a generated Django repository, with several runs and medians.
+
+    python bench/bench_secrets.py [--runs 15] [--warmup 2] [--no-hyperfine]
+
+Three changes, each staged in its own copy of the repository (every tool accepts each one, so that none exits
+early on a finding):
+
+- `small`: 4 small files of one app changed (views, models, services, urls: 15-50 added lines each);
+- `small+candidate`: the same, plus one line detect-secrets must see (a keyword assignment, allow-listed with
+  its pragma): djgate's pre-filter hands it over, so djgate imports detect-secrets, as on any commit with
+  such a line;
+- `5000-lines`: 10 new files of 500 lines; one function in five names passwords, forms and tokens (lines the
+  pre-filter lets pass without detect-secrets), and one candidate line as above.
+
+The tools, each from its own entry point in the environment running this script (djgate's dependencies
+bring detect-secrets; ruff comes with the test extra):
+
+- `djgate check-staged --family secrets --family print` (reads the staged diff itself);
+- `detect-secrets-hook FILES` (what detect-secrets' pre-commit hook runs, no baseline: whole files);
+- `ruff check --no-cache --select T20 FILES` (print and pprint only, whole files, no cache).
+
+Results also go to bench/results/secrets.json. Goal (issue 4): djgate <= 0.5x detect-secrets-hook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+APPS = ("orders", "billing", "catalog", "accounts", "shipping")
+
+
+@dataclass
+class Timing:
+    tool: str
+    command: list[str]
+    times: list[float]  # seconds
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def view_code(name: str, n: int) -> str:
+    return "".join(
+        f"\n\ndef {name}_{i}(request, pk):\n"
+        f"    order = get_object_or_404(Order, pk=pk, customer=request.user)\n"
+        f"    logger.info('viewing order %s', order.pk)\n"
+        f"    return render(request, 'orders/detail.html', {{'order': order, 'step': {i}}})\n"
+        for i in range(n)
+    )
+
+
+def keyword_code(n: int) -> str:
+    """Lines that name secrets without holding one: what a login or payment module looks like."""
+    return "".join(
+        f"\n\ndef login_{i}(request):\n"
+        f"    form = LoginForm(request.POST)\n"
+        f"    password = form.cleaned_data['password']\n"
+        f"    api_token = os.environ['PAYMENT_API_TOKEN']\n"
+        f"    if not request.user.check_password(password):\n"
+        f"        return None\n"
+        f"    return Session(token=api_token, step={i})\n"
+        for i in range(n)
+    )
+
+
+HEADER = (
+    "import logging\nimport os\n\nfrom django.shortcuts import get_object_or_404, render\n\n"
+    "from .models import Order\n\nlogger = logging.getLogger(__name__)\n"
+)
+
+
+def base_repo(where: Path) -> Path:
+    """A committed Django project: 5 apps with a few modules each, and the project package."""
+    repo = where / "base"
+    files: dict[str, str] = {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'project.settings')\n",
+        "project/__init__.py": "",
+        "project/settings.py": (
+            f"import os\n\nSECRET_KEY = os.environ['DJANGO_SECRET_KEY']\nINSTALLED_APPS = {list(APPS)!r}\n"
+        ),
+        "project/urls.py": "urlpatterns = []\n",
+    }
+    for app in APPS:
+        files[f"{app}/__init__.py"] = ""
+        files[f"{app}/apps.py"] = (
+            f"from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {app!r}\n"
+        )
+        files[f"{app}/migrations/__init__.py"] = ""
+        for module in ("views", "models", "services", "urls"):
+            files[f"{app}/{module}.py"] = HEADER + view_code(module, 20)
+    for rel, text in files.items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=bench", "-c", "user.email=bench@djgate.invalid", "commit", "-q", "-m", "init")
+    return repo
+
+
+def staged_change(base: Path, where: Path, name: str, changes: dict[str, str]) -> tuple[Path, list[str], int]:
+    """A copy of the base repository with `changes` appended to (or written as) files and staged."""
+    repo = where / name
+    shutil.copytree(base, repo, symlinks=True)
+    added = 0
+    for rel, text in changes.items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as handle:
+            handle.write(text)
+        added += text.count("\n")
+    git(repo, "add", *changes)
+    return repo, list(changes), added
+
+
+CANDIDATE = '\nDEMO_PASSWORD = "correct-horse"  # pragma: allowlist secret\n'
+
+
+def exactly(chunks: list[str], lines: int) -> str:
+    """As many whole chunks as fit in `lines` lines, padded with comment lines to exactly that many."""
+    text = ""
+    for chunk in chunks:
+        if text.count("\n") + chunk.count("\n") > lines:
+            break
+        text += chunk
+    return text + "# padding\n" * (lines - text.count("\n"))
+
+
+def changes_for(kind: str) -> dict[str, str]:
+    if kind == "small":
+        sizes = (("views", 8), ("models", 4), ("services", 6), ("urls", 3))
+        return {f"orders/{m}.py": view_code(f"{m}_new", n) for m, n in sizes}
+    if kind == "small+candidate":
+        return {**changes_for("small"), "orders/fixtures.py": CANDIDATE}
+    files = {}
+    for i in range(10):  # 10 new files of 500 lines; one function in five names passwords and tokens
+        chunks = [HEADER, CANDIDATE if i == 0 else ""]
+        chunks += [keyword_code(1) if j % 5 == 0 else view_code(f"v{j}", 1) for j in range(120)]
+        files[f"{APPS[i % len(APPS)]}/module_{i}.py"] = exactly(chunks, 500)
+    return files
+
+
+def commands(files: list[str]) -> dict[str, list[str]]:
+    bindir = Path(sys.executable).parent
+
+    def find(name: str) -> str:
+        beside = bindir / name
+        found = str(beside) if beside.exists() else shutil.which(name)
+        if not found:
+            sys.exit(f"{name} is not installed in this environment: pip install -e '.[test]'")
+        return found
+
+    return {
+        "djgate": [find("djgate"), "check-staged", "--family", "secrets", "--family", "print"],
+        "detect-secrets-hook": [find("detect-secrets-hook"), *files],
+        "ruff T20": [find("ruff"), "check", "--no-cache", "--select", "T20", *files],
+    }
+
+
+def check_all_accept(cmds: dict[str, list[str]], repo: Path, env: dict[str, str]) -> None:
+    for tool, cmd in cmds.items():
+        result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            said = result.stdout + result.stderr
+            sys.exit(f"{tool} refused the benchmark change (exit {result.returncode}):\n{said}")
+
+
+def time_with_hyperfine(
+    cmds: dict[str, list[str]], repo: Path, env: dict[str, str], runs: int, warmup: int, where: Path
+) -> list[Timing]:
+    export = where / f"hyperfine-{repo.name}.json"
+    args = ["hyperfine", "-N", "--style", "basic", "--runs", str(runs), "--warmup", str(warmup)]
+    args += ["--export-json", str(export)]
+    for tool, cmd in cmds.items():
+        args += ["--command-name", tool, " ".join(cmd)]
+    subprocess.run(args, cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
+    results = json.loads(export.read_text())["results"]
+    return [Timing(tool, cmds[tool], r["times"]) for tool, r in zip(cmds, results, strict=True)]
+
+
+def time_with_loop(
+    cmds: dict[str, list[str]], repo: Path, env: dict[str, str], runs: int, warmup: int
+) -> list[Timing]:
+    timings = {tool: Timing(tool, cmd, []) for tool, cmd in cmds.items()}
+    for i in range(warmup + runs):
+        for tool, cmd in cmds.items():  # interleaved, so that drift in machine load hits every tool alike
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=repo, env=env, check=True, capture_output=True)
+            if i >= warmup:
+                timings[tool].times.append(time.perf_counter() - start)
+    return list(timings.values())
+
+
+def report(
+    name: str, files: int, lines: int, timings: list[Timing], method: str, runs: int
+) -> dict[str, object]:
+    by_tool = {t.tool: t for t in timings}
+    ratio = by_tool["djgate"].median / by_tool["detect-secrets-hook"].median
+    out(f"{name}: {files} staged files, {lines} added lines; {runs} runs each ({method})")
+    out(f"  {'tool':<22}{'median ms':>10}{'min ms':>9}{'max ms':>9}{'vs detect-secrets':>19}")
+    for t in timings:
+        out(
+            f"  {t.tool:<22}{t.median * 1000:>10.1f}{min(t.times) * 1000:>9.1f}{max(t.times) * 1000:>9.1f}"
+            f"{t.median / by_tool['detect-secrets-hook'].median:>18.2f}x"
+        )
+    verdict = "meets" if ratio <= 0.5 else "MISSES"
+    out(f"  djgate/detect-secrets-hook median ratio: {ratio:.2f} ({verdict} the goal of <= 0.5)")
+    out()
+    return {
+        "files": files,
+        "added_lines": lines,
+        "medians_ms": {t.tool: round(t.median * 1000, 2) for t in timings},
+        "ratio_djgate_detect_secrets": round(ratio, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument(
+        "--no-hyperfine", action="store_true", help="Time with a loop even if hyperfine is there."
+    )
+    args = parser.parse_args(argv)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env["NO_COLOR"] = "1"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # every tool runs from compiled bytecode, as when installed
+    summary: dict[str, object] = {"python": platform.python_version(), "runs": args.runs}
+    with tempfile.TemporaryDirectory(prefix="djgate-bench-") as tmp:
+        where = Path(tmp)
+        base = base_repo(where)
+        for kind in ("small", "small+candidate", "5000-lines"):
+            repo, files, lines = staged_change(base, where, kind.replace("+", "-"), changes_for(kind))
+            cmds = commands(files)
+            check_all_accept(cmds, repo, env)
+            spaces = any(" " in arg for cmd in cmds.values() for arg in cmd)  # hyperfine -N splits on them
+            if shutil.which("hyperfine") and not args.no_hyperfine and not spaces:
+                timings = time_with_hyperfine(cmds, repo, env, args.runs, args.warmup, where)
+                method = "hyperfine -N"
+            else:
+                timings = time_with_loop(cmds, repo, env, args.runs, args.warmup)
+                method = "perf_counter loop"
+            summary[kind] = report(kind, len(files), lines, timings, method, args.runs)
+            summary["method"] = method
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / "secrets.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
