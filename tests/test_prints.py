@@ -159,6 +159,21 @@ def test_all_files_judges_old_prints_and_named_files_whole(shop: Repo, djgate) -
     assert codes(djgate, "orders/views.py") == []
 
 
+def test_a_merge_is_judged_for_syntax_only(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.git("checkout", "-q", "-b", "feature")
+    shop.write("orders/views.py", "def index(request):\n    print('on the branch')\n")
+    shop.stage()
+    shop.commit("feat(orders): add the index view")
+    shop.git("checkout", "-q", "main")
+    shop.write("billing/views.py", "def index(request):\n    return 1\n")
+    shop.stage()
+    shop.commit("feat(billing): add the index view")
+    shop.git("merge", "-q", "--no-ff", "--no-commit", "feature")
+    assert codes(djgate) == []  # the branch's print was judged on the branch
+    stage(shop, "orders/views.py", "def index(request)\n<<<<<<< HEAD\n")  # a bad conflict resolution
+    assert [c for c, _, _ in codes(djgate)] == ["DJG500"]
+
+
 # -- DJG502 ---------------------------------------------------------------------------------------------
 
 
