@@ -319,7 +319,7 @@ class FoundSecret:
     path: str
     line: int
     kind: str  # detect-secrets' secret type, e.g. "AWS Access Key"
-    value: str  # never printed: see `mask`
+    value: str  # never printed in full: see rules.secrets.mask
     hashed: str  # sha1 of the value, as in .secrets.baseline
 
 
@@ -345,8 +345,9 @@ def scan(
 
     from detect_secrets.settings import default_settings, transient_settings
 
-    # detect-secrets logs the secrets it skips at INFO: never let them reach djgate's -v output.
-    logging.getLogger("detect-secrets").setLevel(logging.WARNING)
+    # detect-secrets logs the secrets it skips (at INFO) and its own errors, which djgate reports itself in
+    # one line: its log stays out of djgate's output, -v or not.
+    logging.getLogger("detect-secrets").disabled = True
     settings = default_settings() if baseline is None else transient_settings(dict(baseline.settings))
     found: list[FoundSecret] = []
     try:
@@ -359,9 +360,12 @@ def scan(
     except DjgateError:
         raise
     except Exception as exc:  # a baseline naming a plugin or filter that cannot be loaded
+        if baseline is None:
+            raise  # detect-secrets' own defaults failed: a bug to report, with its traceback
         raise DjgateError(
-            f"detect-secrets cannot run with the settings of {BASELINE} ({exc!r}); fix its plugins_used "
-            "and filters_used, or regenerate it"
+            f"detect-secrets cannot run with the settings of {BASELINE} ({exc or type(exc).__name__}): a "
+            "plugin or filter it names does not load here; fix its plugins_used and filters_used, or "
+            "regenerate it with this detect-secrets"
         ) from None
     if baseline is not None:
         found = [s for s in found if (s.path, s.kind, s.hashed) not in baseline.accepted]
