@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from djgate.rules import RULES
+from djgate.rules import all_rules
 
 from .conftest import Repo, djgate_process, write_msg
+
+RULES = all_rules()
 
 
 def test_clean_commit_prints_nothing_and_exits_0(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]

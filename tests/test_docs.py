@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
-from djgate.rules import RULES
+from djgate.rules import all_rules
 
 from .conftest import ROOT
+
+RULES = all_rules()
 
 
 def hook_ids() -> list[str]:

@@ -145,11 +145,12 @@ def _strings(key: str, raw: Any, source: str) -> tuple[str, ...]:
 
 
 def _codes(key: str, raw: Any, source: str) -> tuple[str, ...]:
-    from djgate.rules import RULES
+    from djgate.rules import all_rules
 
+    rules = all_rules()
     codes = _strings(key, raw, source)
     for code in codes:
-        if not any(known.startswith(code.upper()) for known in RULES):
+        if not any(known.startswith(code.upper()) for known in rules):
             raise _fail(key, source, f"'{code}' is not a rule code or prefix; `djgate rules` lists them")
     return tuple(c.upper() for c in codes)
 
@@ -185,13 +186,14 @@ def _app_globs(key: str, raw: Any, source: str) -> dict[str, tuple[str, ...]]:
 
 
 def _severities(key: str, raw: Any, source: str) -> dict[str, str]:
-    from djgate.rules import RULES
+    from djgate.rules import all_rules
 
+    rules = all_rules()
     if not isinstance(raw, dict):
         raise _fail(key, source, 'must be a table of rule code -> "error" or "warning"')
     out: dict[str, str] = {}
     for code, level in raw.items():
-        if code.upper() not in RULES:
+        if code.upper() not in rules:
             raise _fail(key, source, f"'{code}' is not a rule code; `djgate rules` lists them")
         if level not in SEVERITY_VALUES:
             raise _fail(f"{key}.{code}", source, f'must be "error" or "warning", not {level!r}')

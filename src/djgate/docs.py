@@ -6,14 +6,14 @@ import json
 import textwrap
 
 from djgate.errors import DjgateError
-from djgate.rules import RULES, Rule
+from djgate.rules import Rule, all_rules
 
 
 def find_rule(code: str) -> Rule:
     key = code.strip().upper()
-    if key in RULES:
-        return RULES[key]
-    by_name = {r.name: r for r in RULES.values()}
+    if key in all_rules():
+        return all_rules()[key]
+    by_name = {r.name: r for r in all_rules().values()}
     if code in by_name:
         return by_name[code]
     raise DjgateError(f"no rule '{code}'; `djgate rules` lists them")
@@ -21,7 +21,7 @@ def find_rule(code: str) -> Rule:
 
 def rules_table() -> str:
     rows = [("CODE", "NAME", "SEVERITY", "SUMMARY")]
-    rows += [(r.code, r.name, r.severity, r.summary) for r in RULES.values()]
+    rows += [(r.code, r.name, r.severity, r.summary) for r in all_rules().values()]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=False)) + "  " + row[3]
@@ -33,7 +33,7 @@ def rules_json() -> str:
     return json.dumps(
         [
             {"code": r.code, "name": r.name, "family": r.family, "severity": r.severity, "summary": r.summary}
-            for r in RULES.values()
+            for r in all_rules().values()
         ],
         indent=2,
     )

@@ -133,9 +133,10 @@ def render_sarif(findings: Sequence[Finding]) -> str:
 
     from djgate import __version__
     from djgate.docs import explain_rule
-    from djgate.rules import RULES
+    from djgate.rules import all_rules
 
-    index = {code: i for i, code in enumerate(RULES)}
+    rules_by_code = all_rules()
+    index = {code: i for i, code in enumerate(rules_by_code)}
     rules = [
         {
             "id": r.code,
@@ -146,7 +147,7 @@ def render_sarif(findings: Sequence[Finding]) -> str:
             "defaultConfiguration": {"level": SARIF_LEVELS[r.severity]},
             "properties": {"tags": [r.family]},
         }
-        for r in RULES.values()
+        for r in rules_by_code.values()
     ]
     results = []
     for f in findings:
