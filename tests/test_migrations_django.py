@@ -321,3 +321,51 @@ def test_a_commit_is_judged_on_its_own_tree(project: Repo) -> None:
         ("orders", NOTE_MIGRATION_PATH, ("+ Add field note to order",))
     ]
     assert os.listdir(project.path / "orders/migrations").count("0003_order_note.py") == 1
+
+
+def test_check_range_boots_django_once_per_model_commit(project: Repo, djgate: Any) -> None:
+    log = boot_log(project)
+    base = project.git("rev-parse", "HEAD").strip()
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+    missing = project.commit("feat(orders): add a note")
+    project.write(NOTE_MIGRATION_PATH, ORDER_NOTE_MIGRATION)
+    project.stage()
+    project.commit("feat(orders): add the note migration")
+    project.write("orders/views.py", "def index(request):\n    return None\n")
+    project.stage()
+    project.commit("feat(orders): add a view")
+    before = boots(log)
+
+    run = djgate("check-range", "--format", "json", f"{base}..HEAD")
+    data = json.loads(run.out)
+
+    assert run.code == 1
+    assert [(f["code"], f["commit"]) for f in data["findings"]] == [("DJG301", missing)]
+    # The model commit and the migration commit boot Django; the view commit cannot change the models.
+    assert data["summary"]["django_boots"] == boots(log) - before == 2
+    again = json.loads(djgate("check-range", "--format", "json", f"{base}..HEAD").out)
+    assert again["summary"]["django_boots"] == 0  # both verdicts cached by content
+
+
+def test_check_range_sees_a_migration_race_with_the_target_branch(project: Repo, djgate: Any) -> None:
+    migration = ORDER_NOTE_MIGRATION.replace("AddField(", "AddField(").replace('name="note"', 'name="{}"')
+    project.git("checkout", "-q", "-b", "topic")
+    project.write("orders/migrations/0003_order_note.py", migration.format("note"))
+    project.stage()
+    project.commit("feat(orders): add a note")
+    project.git("checkout", "-q", "main")
+    project.write("orders/migrations/0003_order_flag.py", migration.format("flag"))
+    project.stage()
+    project.commit("feat(orders): add a flag")
+    project.git("checkout", "-q", "topic")
+
+    alone = json.loads(djgate("check-range", "--select", "DJG302", "--format", "json", "HEAD~1..HEAD").out)
+    assert alone["findings"] == []  # the branch alone has one leaf
+    run = djgate("check-range", "--select", "DJG302", "--format", "json", "main..topic")
+    (finding,) = json.loads(run.out)["findings"]
+    assert run.code == 1
+    assert finding["code"] == "DJG302"
+    assert "after merging into the target branch" in finding["message"]
+    assert "0003_order_flag landed on the target meanwhile" in finding["message"]
+    assert "makemigrations --merge orders" in finding["hint"]

@@ -16,14 +16,17 @@ from .conftest import Repo, djgate_process
 
 def commit(repo: Repo, message: str, *files: str) -> str:
     for path in files:
-        repo.write(path, f"# {message}\n")
+        repo.write(path, "".join(f"# {line}\n" for line in message.splitlines()))
     repo.stage(*files)
     return repo.commit(message)
 
 
 @pytest.fixture
 def branch(shop: Repo) -> Repo:
-    """main with the shop layout; a topic branch with two good commits."""
+    """main with the shop layout (no Django settings: DJG301 off); a topic branch with two good commits."""
+    shop.write("pyproject.toml", '[tool.djgate]\nignore = ["DJG301"]\n')
+    shop.stage()
+    shop.commit("build(deps): no Django project to boot here")
     shop.git("checkout", "-q", "-b", "topic")
     commit(shop, "feat(orders): add refunds", "orders/refunds.py")
     commit(shop, "fix(billing): round totals", "billing/totals.py")

@@ -199,7 +199,10 @@ def check_range(
     code = emit(report.findings, fmt, extra)
     if fmt == "text":
         overrides = f", {len(report.overrides)} override(s)" if report.overrides else ""
-        click.echo(f"djgate: {extra['commits']} commit(s) in {spec}, {extra['refused']} refused{overrides}")
+        boots = f", {report.django_boots} Django boot(s)" if report.django_boots else ""
+        click.echo(
+            f"djgate: {extra['commits']} commit(s) in {spec}, {extra['refused']} refused{overrides}{boots}"
+        )
     return code
 
 

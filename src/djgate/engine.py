@@ -4,6 +4,7 @@ commits); everything after that is the same rules and the same findings."""
 from __future__ import annotations
 
 import functools
+import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -26,7 +27,9 @@ STAGED_FAMILIES = ("scope", "migrations", "secrets", "print")
 # Families that judge file contents line by line: they also run on whole files (`check-staged --all-files`,
 # or file names passed by pre-commit), where a family that judges the change as a whole makes no sense.
 WHOLE_FILE_FAMILIES = ("secrets", "print")
-RANGE_FAMILIES = ("message", "scope")
+# A range runs every gate: DJG302-306 statically per commit, DJG301 by one Django boot per commit that
+# can change the model state (none on a cache hit).
+RANGE_FAMILIES = ("message", "scope", "migrations", "secrets", "print")
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Verdict:
     changeset: ChangeSet
     findings: list[Finding]
     overrides: list[Override] = field(default_factory=list)
+    booted: bool = False  # Django was booted for it (not answered from the cache)
 
     @property
     def blocking(self) -> bool:
@@ -117,6 +121,13 @@ def judge(
     message = None
     if changeset.message is not None:
         message = Message.from_text(changeset.message, changeset.comment_char)
+    asked: list[DjangoVerdict | None] = []
+
+    @functools.cache
+    def django() -> DjangoVerdict | None:
+        asked.append(_django(facts.repo, config, changeset, apps))
+        return asked[-1]
+
     context = Context(
         changeset,
         config,
@@ -126,15 +137,16 @@ def judge(
         lambda paths: facts.contents(changeset, paths),
         lambda paths: facts.old_contents(changeset, paths),
         lambda dirs: facts.tree_contents(changeset, dirs),
-        functools.cache(lambda: _django(facts.repo, config, changeset, apps)),
+        django,
         path_contents=lambda paths: facts.path_contents(changeset, paths),
     )
     findings = list(run_rules(context, families))
+    booted = any(v is not None and not v.cached for v in asked)
     if message is None:
-        return Verdict(changeset, findings)
+        return Verdict(changeset, findings, booted=booted)
     findings, used = apply_overrides(findings, parse_overrides(message.body_lines), config)
     used = [replace(o, commit=changeset.commit, author=changeset.author) for o in used]
-    return Verdict(changeset, findings, used)
+    return Verdict(changeset, findings, used, booted)
 
 
 def _django(repo: GitRepo, config: Config, changeset: ChangeSet, apps: AppMap) -> DjangoVerdict | None:
@@ -189,6 +201,10 @@ class RangeReport:
     def overrides(self) -> list[Override]:
         return [o for v in self.verdicts for o in v.overrides]
 
+    @property
+    def django_boots(self) -> int:
+        return sum(v.booted for v in self.verdicts)
+
 
 def check_range(
     repo: GitRepo, config: Config, rev_range: RevRange, families: Iterable[str] = RANGE_FAMILIES
@@ -198,4 +214,63 @@ def check_range(
     apps = AppMap(repo.apps(rev_range.tip), config)
     facts = RepoFacts(repo, changesets)
     families = tuple(families)
-    return RangeReport(rev_range, [judge(facts, config, cs, apps, families) for cs in changesets])
+    verdicts = [judge(facts, config, cs, apps, families) for cs in changesets]
+    if "migrations" in families and config.enabled("DJG302") and verdicts:
+        race = merge_race(repo, config, rev_range, changesets, apps)
+        if race:
+            verdicts[-1].findings.extend(race)
+    return RangeReport(rev_range, verdicts)
+
+
+def merge_race(
+    repo: GitRepo, config: Config, rev_range: RevRange, changesets: Sequence[ChangeSet], apps: AppMap
+) -> list[Finding]:
+    """DJG302 for the merge to come: the range's added migrations against the migrations the target
+    branch gained since the range forked from it (each side alone has one leaf; merged, two)."""
+    target = rev_range.requested_base
+    if target == rev_range.base:
+        return []  # the target has not moved: the per-commit DJG302 already saw the merged graph
+    from djgate.rules.migrations import ADDED, conflicting_migrations, migration_node
+
+    probe = Context(ChangeSet(files=(), source="commit", commit=rev_range.tip), config, apps)
+    added = {
+        f.path: f
+        for cs in changesets
+        for f in cs.files
+        if f.status in ADDED and migration_node(f.path, probe)
+    }
+    if not added:
+        return []
+    dirs = sorted({posixpath.dirname(p) for p in added})
+    tip_files = repo.tree_files(rev_range.tip, under=dirs)
+    target_files = repo.tree_files(target, under=dirs)
+    theirs = {p for p in target_files if p not in repo.tree_files(rev_range.base, under=dirs)}
+    if not theirs:
+        return []
+    merged = {**target_files, **tip_files}
+    sources = repo.read_blobs(merged)
+    changeset = ChangeSet(files=tuple(added.values()), source="commit", commit=rev_range.tip)
+    context = Context(
+        changeset,
+        config,
+        apps,
+        contents=lambda paths: {p: sources[p] for p in paths if p in sources},
+        tree_contents=lambda wanted: {p: c for p, c in sources.items() if posixpath.dirname(p) in wanted},
+    )
+    severity = config.severity_for("DJG302", "error")
+    findings = []
+    for finding in conflicting_migrations(context):
+        on_target = sorted(posixpath.basename(p)[:-3] for p in theirs)
+        findings.append(
+            replace(
+                finding,
+                message=f"after merging into the target branch, {finding.message} "
+                f"({', '.join(on_target)} landed on the target meanwhile)",
+                hint=f"merge or rebase onto the target branch, then: {finding.hint.split(': ', 1)[-1]}"
+                if finding.hint
+                else None,
+                severity=severity,  # type: ignore[arg-type]
+                commit=rev_range.tip,
+            )
+        )
+    return findings

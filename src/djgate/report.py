@@ -197,6 +197,8 @@ def range_markdown(report: RangeReport) -> str:
     lines = [
         f"### djgate: {len(verdicts)} commit(s) checked, {refused} refused",
         "",
+        f"Django was booted {report.django_boots} time(s) to decide DJG301.",
+        "",
         "| commit | header | verdict | codes | overrides |",
         "| --- | --- | --- | --- | --- |",
     ]
@@ -221,6 +223,7 @@ def range_extra(report: RangeReport) -> dict[str, Any]:
         "commits": len(report.verdicts),
         "refused": sum(v.blocking for v in report.verdicts),
         "range": {"base": report.rev_range.base, "tip": report.rev_range.tip},
+        "django_boots": report.django_boots,
         "overrides": [
             {"commit": o.commit, "code": o.code, "reason": o.reason, "author": o.author}
             for o in report.overrides
