@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from djgate.demo import STEPS
+from djgate.demo import STEPS, django_available
 
 from .conftest import djgate_process
 
@@ -15,9 +15,10 @@ def test_demo_refuses_what_it_should(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = {}
     for line in result.stdout.splitlines():
-        match = re.match(r"(\d+)\s{2,}.*?\s{2,}.*?\s{2,}(accepted|refused)\s*(.*)$", line)
+        match = re.match(r"(\d+)\s{2,}.*?\s{2,}.*?\s{2,}(accepted|refused|skipped)\s*(.*)$", line)
         if match:
             rows[int(match[1])] = (match[2], match[3].split())
+    with_django = django_available()
     assert rows == {
         1: ("accepted", []),
         2: ("refused", ["DJG101"]),
@@ -25,6 +26,11 @@ def test_demo_refuses_what_it_should(tmp_path: Path) -> None:
         4: ("refused", ["DJG201"]),
         5: ("refused", ["DJG202"]),
         6: ("accepted", []),
+        7: ("refused", ["DJG301"]) if with_django else ("skipped", ["needs", "Django"]),
+        8: ("refused", ["DJG303"]),
+        9: ("refused", ["DJG304"]),
+        10: ("refused", ["DJG402"]),
+        11: ("refused", ["DJG501"]),
     }
     assert len(rows) == len(STEPS)
     where = re.search(r"The repository stays at (\S+):", result.stdout)
@@ -34,3 +40,4 @@ def test_demo_refuses_what_it_should(tmp_path: Path) -> None:
     log = (repo / ".git" / "logs" / "HEAD").read_text()
     assert "feat(orders): add a note to orders" in log
     assert "fix(billing): round invoice totals" in log
+    assert "django-insecure-5x" not in result.stdout  # the refused secret is never printed

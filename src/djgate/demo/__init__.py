@@ -29,48 +29,112 @@ GIT_IDENTITY = {
 }
 
 
+NOTE_MIGRATION = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("orders", "0001_initial")]
+
+    operations = [
+        migrations.AddField(model_name="order", name="note", field=models.TextField(blank=True)),
+    ]
+"""
+BACKFILL_MIGRATION = """from django.db import migrations
+
+
+def backfill(apps, schema_editor):
+    apps.get_model("billing", "Invoice").objects.filter(total=None).update(total=0)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("billing", "0001_initial")]
+
+    operations = [migrations.RunPython(backfill)]
+"""
+PRINT_VIEW = """
+
+def debug_order(request, pk):
+    print("looking up order", pk)
+    return order_detail(request, pk)
+"""
+
+
 @dataclass(frozen=True)
 class Step:
     title: str
     message: str
-    appends: dict[str, str] = field(default_factory=dict)  # path -> text appended to it
+    appends: dict[str, str] = field(default_factory=dict)  # path -> text appended to it (created if new)
+    needs_django: bool = False  # only meaningful when the demo project's interpreter has Django
 
 
 STEPS = (
     Step(
-        "a model change in one app",
+        "a model change with its migration",
         "feat(orders): add a note to orders",
-        {"orders/models.py": "    note = models.TextField(blank=True)\n"},
+        {
+            "orders/models.py": "    note = models.TextField(blank=True)\n",
+            "orders/migrations/0002_order_note.py": NOTE_MIGRATION,
+        },
     ),
     Step(
         "a header that is not type(scope): summary",
-        "Added the invoice due date",
-        {"billing/models.py": "    due = models.DateField(null=True)\n"},
+        "Added the invoice rounding",
+        {"billing/services.py": "ROUNDING = 2\n"},
     ),
     Step(
         "a scope that is no app",
-        "feat(invoices): add the invoice due date",
-        {"billing/models.py": "    due = models.DateField(null=True)\n"},
+        "feat(invoices): add the invoice rounding",
+        {"billing/services.py": "ROUNDING = 2\n"},
     ),
     Step(
         "two apps in one commit",
         "feat(orders): add currencies",
-        {
-            "orders/models.py": "    currency = models.CharField(max_length=3, default='EUR')\n",
-            "billing/models.py": "    currency = models.CharField(max_length=3, default='EUR')\n",
-        },
+        {"orders/services.py": "CURRENCY = 'EUR'\n", "billing/services.py": "CURRENCY = 'EUR'\n"},
     ),
     Step(
         "a scope naming another app than the one changed",
         "fix(orders): round invoice totals",
-        {"billing/models.py": "    rounded = models.BooleanField(default=True)\n"},
+        {"billing/services.py": "ROUNDING = 2\n"},
     ),
     Step(
         "the same change, scoped to its app",
         "fix(billing): round invoice totals",
-        {"billing/models.py": "    rounded = models.BooleanField(default=True)\n"},
+        {"billing/services.py": "ROUNDING = 2\n"},
+    ),
+    Step(
+        "a model change without its migration",
+        "feat(orders): add a discount",
+        {"orders/models.py": "    discount = models.PositiveIntegerField(default=0)\n"},
+        needs_django=True,
+    ),
+    Step(
+        "a data migration that cannot be unapplied",
+        "feat(billing): backfill invoice totals",
+        {"billing/migrations/0002_backfill_totals.py": BACKFILL_MIGRATION},
+    ),
+    Step(
+        "a migration already committed, edited",
+        "fix(orders): tidy the first migration",
+        {"orders/migrations/0001_initial.py": "\nSTATUS = 'draft'\n"},
+    ),
+    Step(
+        "a hardcoded SECRET_KEY",
+        "chore(deps): set the secret key",
+        {"shop/settings.py": 'SECRET_KEY = "django-insecure-5x!q$l0v3+8rk_wz2^c1m#p7e9d4j6"\n'},
+    ),
+    Step(
+        "a print() left in a view",
+        "fix(orders): trace order lookups",
+        {"orders/views.py": PRINT_VIEW},
     ),
 )
+
+
+def django_available() -> bool:
+    """Django importable by this interpreter, which the demo then uses as the project's."""
+    import importlib.util
+
+    return importlib.util.find_spec("django") is not None
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -81,6 +145,12 @@ def make_repo(where: Path) -> Path:
     repo = where / "shop"
     shutil.copytree(PROJECT, repo, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (repo / "gitignore").rename(repo / ".gitignore")
+    pyproject = repo / "pyproject.toml"
+    if django_available():  # the migration gate asks Django, in this interpreter
+        text = pyproject.read_text(encoding="utf-8").replace(
+            'ignore = ["DJG301"]', f"python = {json_str(sys.executable)}"
+        )
+        pyproject.write_text(text, encoding="utf-8")
     hooks = repo / ".djgate-hooks"
     shutil.copytree(hooks_dir(), hooks)
     for hook in hooks.iterdir():
@@ -106,6 +176,12 @@ def demo_env() -> dict[str, str]:
     return env
 
 
+def json_str(value: str) -> str:
+    import json
+
+    return json.dumps(value)  # a TOML basic string is a JSON string
+
+
 def play(repo: Path, step: Step) -> tuple[bool, list[str], str]:
     env = demo_env()
     for path, text in step.appends.items():
@@ -125,7 +201,11 @@ def run_demo(keep: bool = True, verbose: bool = False) -> int:
     repo = make_repo(where)
     rows = [("#", "what the commit does", "message", "result", "codes")]
     failures = 0
+    with_django = django_available()
     for number, step in enumerate(STEPS, 1):
+        if step.needs_django and not with_django:
+            rows.append((str(number), step.title, step.message, "skipped", "needs Django"))
+            continue
         accepted, codes, output = play(repo, step)
         rows.append(
             (str(number), step.title, step.message, "accepted" if accepted else "refused", " ".join(codes))
@@ -138,6 +218,8 @@ def run_demo(keep: bool = True, verbose: bool = False) -> int:
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     click.echo("\n`djgate explain CODE` tells what a code means and how to fix it.")
+    if not with_django:
+        click.echo("DJG301 asks Django itself: `pip install django` here and rerun `djgate demo` to see it.")
     if keep:
         click.echo(f"The repository stays at {repo}: try `git commit` there (hooks are installed).")
     else:
