@@ -9,11 +9,13 @@ parse and a walk down one branch, not a walk of the whole tree.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from djgate.changeset import ChangeSet, FileChange
+from djgate.globs import GlobSet
 
 if TYPE_CHECKING:
     import ast
@@ -21,10 +23,39 @@ if TYPE_CHECKING:
     from djgate.rules import Context
 
 PYTHON_SUFFIXES = (".py",)
+TEST_FILES = ("tests/", "test_*.py", "*_tests.py", "tests.py", "conftest.py")
 
 
 def is_python(path: str) -> bool:
     return path.endswith(PYTHON_SUFFIXES)
+
+
+@functools.cache
+def _test_globs() -> GlobSet:
+    return GlobSet(TEST_FILES)
+
+
+def is_test_file(path: str) -> bool:
+    return _test_globs().match(path)
+
+
+def is_migration(path: str) -> bool:
+    """A module of a `migrations` package (Django's or South's): generated, judged by DJG3xx."""
+    return "/migrations/" in f"/{path}"
+
+
+def dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None (a call, a subscript, ...)."""
+    import ast
+
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 @dataclass(frozen=True)

@@ -5,21 +5,18 @@ Found on the syntax tree (a `print` in a string or a comment is not a call), on 
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from djgate.findings import Finding
-from djgate.globs import GlobSet
-from djgate.pysource import Parents, PySource, python_sources
+from djgate.pysource import Parents, PySource, dotted, is_test_file, python_sources
 from djgate.rules import Context, rule
 
 if TYPE_CHECKING:
     import ast
 
-TEST_FILES = ("tests/", "test_*.py", "*_tests.py", "tests.py", "conftest.py")
 DEBUGGER_MODULES = frozenset(
     {"pdb", "ipdb", "pudb", "pdbr", "pdbpp", "wdb", "rpdb", "remote_pdb", "web_pdb", "celery.contrib.rdb"}
 )
@@ -92,19 +89,6 @@ def _is_ipython_embed(module: str | None, names: list[str]) -> bool:
     return bool(module) and str(module).startswith("IPython") and "embed" in names
 
 
-def _dotted(node: ast.expr) -> str | None:
-    import ast
-
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def module_imports(source: PySource) -> Imports:
     """Imports at module level (and in module-level if/try blocks): where pprint and debuggers come from."""
     import ast
@@ -120,15 +104,6 @@ def module_imports(source: PySource) -> Imports:
             for handler in getattr(stmt, "handlers", []):
                 stack.extend(handler.body)
     return imports
-
-
-@functools.cache
-def _test_globs() -> GlobSet:
-    return GlobSet(TEST_FILES)
-
-
-def is_test_file(path: str) -> bool:
-    return _test_globs().match(path)
 
 
 def _under_main_guard(node: ast.AST, parents: Parents | None) -> bool:
@@ -161,7 +136,7 @@ def _in_command(path: str, parents: Parents | None) -> bool:
     for parent in parents or ():
         if isinstance(parent, ast.ClassDef):
             for base in parent.bases:
-                name = _dotted(base)
+                name = dotted(base)
                 if name and name.rsplit(".", 1)[-1] in COMMAND_BASES:
                     return True
     return "/management/commands/" in f"/{path}"
@@ -221,7 +196,7 @@ def print_call(context: Context) -> Iterator[Finding]:
         imports = module_imports(source)
         lines = lines_naming(source, ("print", *imports.pprint_functions, *imports.pprint_modules))
         for call, parents in _added_calls(source, lines):
-            name = _dotted(call.func)
+            name = dotted(call.func)
             if name is None:
                 continue
             if name in ("print", "builtins.print"):
@@ -311,7 +286,7 @@ def _debugger_import(node: ast.Import | ast.ImportFrom) -> str | None:
 
 
 def _debugger_call(node: ast.Call, imports: Imports) -> str | None:
-    name = _dotted(node.func)
+    name = dotted(node.func)
     if name is None:
         return None
     if name in ("breakpoint", "builtins.breakpoint"):
