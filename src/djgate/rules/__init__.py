@@ -125,7 +125,7 @@ FAMILY_MODULES = {
     "message": "message",
     "scope": "scope",
     "migrations": "migrations",
-    "secrets": "secrets",
+    "secrets": "secrets",  # djgate: ignore[DJG401]
     "print": "prints",
 }
 
