@@ -256,3 +256,18 @@ def _env(**extra: str) -> dict[str, str]:
     import os
 
     return {**os.environ, **extra}
+
+
+def test_git_calls_do_not_grow_with_the_range(branch: Repo) -> None:
+    """One `git log` for the whole range, and file contents fetched for all commits at once."""
+
+    def git_calls(count: int) -> int:
+        for i in range(count):
+            commit(branch, f"feat(orders): add step {i}\n\nSee orders/step_{i}.py.", f"orders/step_{i}.py")
+        result = djgate_process("-v", "check-range", "main..topic", cwd=branch.path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return sum(line.startswith("djgate: git ") for line in result.stderr.splitlines())
+
+    few = git_calls(2)
+    many = git_calls(40)
+    assert many == few <= 10

@@ -23,13 +23,13 @@ if TYPE_CHECKING:
 
 # Which rule families each door runs. Later families (secrets, print, migrations, ...) join here.
 MESSAGE_FAMILIES = ("message", "scope")
-STAGED_FAMILIES = ("scope", "migrations", "secrets", "print")
+STAGED_FAMILIES = ("scope", "migrations", "secrets", "print", "workflow")
 # Families that judge file contents line by line: they also run on whole files (`check-staged --all-files`,
 # or file names passed by pre-commit), where a family that judges the change as a whole makes no sense.
-WHOLE_FILE_FAMILIES = ("secrets", "print")
+WHOLE_FILE_FAMILIES = ("secrets", "print", "workflow")
 # A range runs every gate: DJG302-306 statically per commit, DJG301 by one Django boot per commit that
 # can change the model state (none on a cache hit).
-RANGE_FAMILIES = ("message", "scope", "migrations", "secrets", "print")
+RANGE_FAMILIES = ("message", "scope", "migrations", "secrets", "print", "workflow")
 
 
 @dataclass
@@ -57,6 +57,8 @@ class RepoFacts:
         self._blobs: dict[str, bytes] | None = None
         self._existing: set[tuple[str, str]] | None = None
         self._objects: dict[str, bytes] = {}  # content by object id, for old_contents and tree_contents
+        self._asked_paths: set[str] = set()
+        self._missing: set[str] = set()  # names git answered "missing" for: not asked again
 
     def contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
         if self._blobs is None:
@@ -107,11 +109,23 @@ class RepoFacts:
         return self._read(self.repo.tree_files(changeset.commit, under=wanted)) if wanted else {}
 
     def path_contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
-        """Any file of the judged tree by path, changed or not: `<commit>:<path>`, or `:<path>` (index)."""
-        return self._read({p: f"{changeset.commit or ''}:{p}" for p in paths if "\n" not in p})
+        """Any file of the judged tree by path, changed or not: `<commit>:<path>`, or `:<path>` (index).
+        A path asked for once is read for every ChangeSet at once (a range's `.secrets.baseline`)."""
+        wanted = [p for p in paths if "\n" not in p]
+        new = [p for p in wanted if p not in self._asked_paths]
+        if new:
+            self._asked_paths.update(new)
+            self._read(
+                {f"{cs.commit or ''}:{p}": f"{cs.commit or ''}:{p}" for cs in self.changesets for p in new}
+            )
+        return self._read({p: f"{changeset.commit or ''}:{p}" for p in wanted})
 
     def _read(self, ids: Mapping[str, str]) -> dict[str, bytes]:
-        self._objects.update(self.repo.read_blobs({o: o for o in ids.values() if o not in self._objects}))
+        unread = {o: o for o in ids.values() if o not in self._objects and o not in self._missing}
+        if unread:
+            found = self.repo.read_blobs(unread)
+            self._objects.update(found)
+            self._missing.update(o for o in unread if o not in found)
         return {p: self._objects[o] for p, o in ids.items() if o in self._objects}
 
 
