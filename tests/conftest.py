@@ -32,7 +32,8 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     for key in list(os.environ):
         if key.startswith(("GIT_", "PRE_COMMIT")) or key in ("NO_COLOR", "VIRTUAL_ENV"):
             del os.environ[key]
-    os.environ.update({"GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"})
+    # DJGATE_DEBUG: a bug raises its traceback in the tests instead of djgate's one-line internal error.
+    os.environ.update({"GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1", "DJGATE_DEBUG": "1"})
     yield
     os.environ.clear()
     os.environ.update(saved)

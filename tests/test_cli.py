@@ -160,3 +160,19 @@ def test_version(djgate) -> None:  # type: ignore[no-untyped-def]
     result = djgate("--version")
     assert result.code == 0
     assert __version__ in result.out
+
+
+def test_a_bug_is_one_line_not_a_traceback(shop: Repo, djgate, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from djgate import engine
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("rule exploded")
+
+    monkeypatch.delenv("DJGATE_DEBUG")
+    monkeypatch.setattr(engine, "check_staged", broken)
+    result = djgate("check-staged")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "djgate: internal error (RuntimeError: rule exploded); please report it, with the traceback that "
+        "`djgate -v ...` prints"
+    )

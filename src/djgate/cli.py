@@ -319,4 +319,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DjgateError as exc:
         click.echo(f"djgate: error: {exc}", err=True)
         return exc.exit_code
+    except Exception as exc:  # a bug in djgate: one line for the user, the traceback with -v
+        if os.environ.get("DJGATE_DEBUG"):
+            raise
+        log.debug("internal error", exc_info=True)
+        click.echo(
+            f"djgate: internal error ({type(exc).__name__}: {exc}); please report it, with the traceback "
+            "that `djgate -v ...` prints",
+            err=True,
+        )
+        return 2
     return result if isinstance(result, int) else 0
