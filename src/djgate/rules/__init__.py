@@ -127,6 +127,7 @@ FAMILY_MODULES = {
     "migrations": "migrations",
     "secrets": "secrets",  # djgate: ignore[DJG401]
     "print": "prints",
+    "workflow": "workflow",
 }
 
 

@@ -1,0 +1,1594 @@
+"""DJG601-605, the workflow rules: realistic code each rule must flag (`# expect: DJG6xx` marks the line of
+the finding) and look-alikes it must leave alone, all judged in one real repository; then the scope of
+judgement (touched functions only), the exemptions, the doors and the configuration."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import NamedTuple
+
+import pytest
+
+from djgate.config import load_config
+from djgate.engine import check_staged
+from djgate.findings import Finding
+from djgate.gitrepo import GitRepo
+from djgate.rules import all_rules
+
+from .conftest import Repo
+
+EXPECT = re.compile(r"# expect: ((?:DJG6\d\d ?)+)")
+
+
+class Case(NamedTuple):
+    rule: str  # the section it belongs to
+    name: str
+    path: str
+    source: str
+
+    @property
+    def expected(self) -> set[tuple[str, int]]:
+        return {
+            (code, number)
+            for number, line in enumerate(self.source.splitlines(), 1)
+            for match in EXPECT.finditer(line)
+            for code in match[1].split()
+        }
+
+    @property
+    def flagged(self) -> bool:
+        return any(code == self.rule for code, _ in self.expected)
+
+
+def cases(rule: str, text: str) -> list[Case]:
+    """The cases of one rule: each starts with a `# == <name> <path>` line; its source follows."""
+    found = []
+    for chunk in text.split("# == ")[1:]:
+        header, _, source = chunk.partition("\n")
+        name, path = header.split()
+        found.append(Case(rule, name, path, source.rstrip("\n") + "\n"))
+    return found
+
+
+# -- DJG601 http-without-timeout ----------------------------------------------------------------------------
+
+HTTP = cases(
+    "DJG601",
+    """
+# == requests-get orders/rates.py
+import requests
+
+
+def exchange_rate(currency):
+    response = requests.get(f"https://api.example.com/rates/{currency}")  # expect: DJG601
+    response.raise_for_status()
+    return response.json()["rate"]
+
+# == requests-post-multiline orders/webhooks.py
+import requests
+from django.conf import settings
+
+
+def notify_warehouse(order):
+    requests.post(  # expect: DJG601
+        settings.WAREHOUSE_URL,
+        json={"order": order.pk, "lines": [line.sku for line in order.lines.all()]},
+        headers={"Authorization": f"Bearer {settings.WAREHOUSE_TOKEN}"},
+    )
+
+# == requests-alias orders/shipping.py
+import requests as http
+
+
+def update_tracking(shipment):
+    return http.put(f"https://carrier.example/v2/{shipment.code}", data={"ref": shipment.pk})  # expect: DJG601
+
+# == from-requests-import billing/geo.py
+from requests import post
+
+
+def geocode(address):
+    return post("https://geo.example/search", data={"q": address}).json()  # expect: DJG601
+
+# == requests-request billing/refunds.py
+import requests
+
+
+def void_payment(payment):
+    requests.request("DELETE", f"https://psp.example/payments/{payment.reference}")  # expect: DJG601
+
+# == session-in-function billing/psp.py
+import requests
+
+
+def capture(payment, api_key):
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {api_key}"})
+    session.post(f"https://psp.example/payments/{payment.reference}/capture")  # expect: DJG601
+    return session.get(f"https://psp.example/payments/{payment.reference}").json()  # expect: DJG601
+
+# == module-session catalog/feeds.py
+import requests
+
+SESSION = requests.Session()
+
+
+def fetch_feed(url):
+    return SESSION.get(url).content  # expect: DJG601
+
+# == httpx-get catalog/images.py
+import httpx
+
+
+def image_bytes(url):
+    return httpx.get(url, follow_redirects=True).content  # expect: DJG601
+
+# == async-client-no-timeout catalog/sync.py
+import httpx
+
+
+async def push_product(product):
+    async with httpx.AsyncClient(base_url="https://shop.example/api") as client:
+        await client.post("/products", json={"sku": product.sku})  # expect: DJG601
+
+# == httpx-client-assigned catalog/search.py
+import httpx
+
+
+def reindex(products):
+    client = httpx.Client(base_url="https://search.example")
+    for product in products:
+        client.put(f"/docs/{product.pk}", json=product.as_document())  # expect: DJG601
+    client.close()
+
+# == urllib-urlopen orders/legacy_feed.py
+import json
+import urllib.request
+
+
+def legacy_orders(url):
+    with urllib.request.urlopen(url) as response:  # expect: DJG601
+        return json.load(response)
+
+# == urlopen-with-data-only orders/ping.py
+from urllib.request import urlopen
+
+
+def ping(url, payload):
+    return urlopen(url, payload).status  # expect: DJG601
+
+# == timeout-none billing/fx.py
+import requests
+
+
+def rates():
+    return requests.get("https://fx.example/latest", timeout=None).json()  # expect: DJG601
+
+# == timeout-given orders/rates_ok.py
+import requests
+
+
+def exchange_rate(currency):
+    return requests.get(f"https://api.example.com/rates/{currency}", timeout=5).json()["rate"]
+
+# == timeout-tuple orders/webhooks_ok.py
+import requests
+
+TIMEOUT = (3.05, 27)
+
+
+def notify_warehouse(order):
+    requests.post("https://warehouse.example/orders", json={"order": order.pk}, timeout=TIMEOUT)
+
+# == timeout-in-kwargs orders/http_utils.py
+import requests
+
+
+def get_json(url, **kwargs):
+    return requests.get(url, **kwargs).json()
+
+# == client-with-timeout catalog/search_ok.py
+import httpx
+
+
+def reindex(products):
+    with httpx.Client(base_url="https://search.example", timeout=10.0) as client:
+        for product in products:
+            client.put(f"/docs/{product.pk}", json=product.as_document())
+
+# == client-with-timeout-object catalog/sync_ok.py
+import httpx
+
+
+async def push_product(product):
+    timeout = httpx.Timeout(10.0, connect=2.0)
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        await client.post("https://shop.example/api/products", json={"sku": product.sku})
+
+# == session-made-elsewhere billing/psp_client.py
+import requests
+
+
+class PspClient:
+    def __init__(self, session: requests.Session) -> None:
+        self.session = session
+
+    def capture(self, reference):
+        return self.session.post(f"https://psp.example/payments/{reference}/capture").json()
+
+# == mounted-adapter billing/psp_adapter.py
+import requests
+
+from billing.http import TimeoutHTTPAdapter
+
+
+def capture(reference):
+    session = requests.Session()
+    session.mount("https://", TimeoutHTTPAdapter(timeout=5))
+    return session.post(f"https://psp.example/payments/{reference}/capture").json()
+
+# == urlopen-positional-timeout orders/ping_ok.py
+import urllib.request
+from urllib.request import urlopen
+
+
+def ping(url):
+    return urlopen(url, None, 10).status
+
+
+def ping_named(url):
+    return urllib.request.urlopen(url, timeout=10).status
+
+# == not-the-library orders/pending.py
+def latest(requests):
+    # `requests` here is a dict of pending requests, not the library
+    return requests.get("latest")
+
+# == dict-and-querydict-get orders/filters.py
+import requests
+from django.core.cache import cache
+
+
+def page_of(request):
+    page = request.GET.get("page", 1)
+    return cache.get(f"page:{page}") or {}.get("page")
+
+# == partial-with-timeout catalog/fetch.py
+import functools
+
+import requests
+
+fetch = functools.partial(requests.get, timeout=10)
+
+
+def product_page(url):
+    return fetch(url).text
+
+# == test-file orders/tests/test_rates.py
+import requests
+
+
+def test_the_sandbox_answers():
+    assert requests.get("https://sandbox.example/health").ok
+""",
+)
+
+# -- DJG602 writes-without-atomic ---------------------------------------------------------------------------
+
+ATOMIC = cases(
+    "DJG602",
+    """
+# == create-and-bulk-create orders/services.py
+from orders.models import Order, OrderLine
+
+
+def place_order(cart):
+    order = Order.objects.create(customer=cart.customer, total=cart.total)  # expect: DJG602
+    OrderLine.objects.bulk_create(
+        [OrderLine(order=order, sku=item.sku, quantity=item.quantity) for item in cart.items]
+    )
+    return order
+
+# == two-saves billing/transfers.py
+def transfer(source, target, amount):
+    source.balance -= amount
+    source.save(update_fields=["balance"])  # expect: DJG602
+    target.balance += amount
+    target.save(update_fields=["balance"])
+
+# == save-then-create billing/accounts.py
+from billing.models import Profile
+
+
+def register(user, company):
+    user.is_active = True
+    user.save()  # expect: DJG602
+    Profile.objects.create(user=user, company=company)
+
+# == get-or-create-then-update billing/customers.py
+from billing.models import Customer, Order
+
+
+def claim_orders(email):
+    customer, _ = Customer.objects.get_or_create(email=email)  # expect: DJG602
+    Order.objects.filter(customer=None, email=email).update(customer=customer)
+    return customer
+
+# == m2m-add-and-save billing/staff.py
+from django.contrib.auth.models import Group
+
+
+def make_editor(user):
+    group = Group.objects.get(name="editors")
+    group.user_set.add(user)  # expect: DJG602
+    user.is_staff = True
+    user.save()
+
+# == delete-then-create billing/plans.py
+from billing.models import Subscription
+
+
+def change_plan(user, plan):
+    Subscription.objects.filter(user=user).delete()  # expect: DJG602
+    return Subscription.objects.create(user=user, plan=plan)
+
+# == form-save-then-event orders/intake.py
+from orders.models import OrderEvent
+
+
+def accept(form):
+    order = form.save()  # expect: DJG602
+    OrderEvent.objects.create(order=order, kind="created")
+    return order
+
+# == writes-after-the-atomic-block orders/fulfilment.py
+from django.db import transaction
+
+from orders.models import Notification
+
+
+def ship(order, shipment):
+    with transaction.atomic():
+        order.status = "shipped"
+        order.save()
+        shipment.save()
+    Notification.objects.create(user=order.customer, text="shipped")  # expect: DJG602
+    order.customer.save(update_fields=["last_order"])
+
+# == loop-and-save orders/pricing.py
+def reprice(order, prices):
+    for line in order.lines.all():
+        line.price = prices[line.sku]
+        line.save()  # expect: DJG602
+    order.total = sum(line.price for line in order.lines.all())
+    order.save()
+
+# == model-save-override catalog/models.py
+from django.db import models
+
+
+class Product(models.Model):
+    price = models.IntegerField()
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)  # expect: DJG602
+        PriceHistory.objects.create(product=self, price=self.price)
+
+
+class PriceHistory(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE)
+    price = models.IntegerField()
+
+# == update-or-create-and-delete catalog/stock.py
+from catalog.models import Reservation, Stock
+
+
+def restock(sku, quantity):
+    Stock.objects.update_or_create(sku=sku, defaults={"quantity": quantity})  # expect: DJG602
+    Reservation.objects.filter(sku=sku, expired=True).delete()
+
+# == branch-then-write orders/archive.py
+def close(order, note):
+    if note:
+        order.note_set.create(text=note)  # expect: DJG602
+    order.closed = True
+    order.save()
+
+# == async-writes orders/async_checkout.py
+from orders.models import Order
+
+
+async def place(cart):
+    order = await Order.objects.acreate(customer=cart.customer)  # expect: DJG602
+    async for line in cart.lines.all():
+        line.order = order
+        await line.asave()
+
+# == decorated-atomic orders/services_ok.py
+from django.db import transaction
+
+from orders.models import Order, OrderLine
+
+
+@transaction.atomic
+def place_order(cart):
+    order = Order.objects.create(customer=cart.customer, total=cart.total)
+    OrderLine.objects.bulk_create([OrderLine(order=order, sku=i.sku) for i in cart.items])
+    return order
+
+# == with-atomic billing/transfers_ok.py
+from django.db import transaction
+
+
+def transfer(source, target, amount):
+    with transaction.atomic():
+        source.balance -= amount
+        source.save(update_fields=["balance"])
+        target.balance += amount
+        target.save(update_fields=["balance"])
+
+# == imported-atomic-with-using billing/ledger.py
+from django.db.transaction import atomic
+
+from billing.models import Entry
+
+
+@atomic(using="ledger")
+def book(debit, credit, amount):
+    Entry.objects.create(account=debit, amount=-amount)
+    Entry.objects.create(account=credit, amount=amount)
+
+# == single-update-with-f billing/wallet.py
+from django.db.models import F
+
+from billing.models import Wallet
+
+
+def withdraw(wallet_id, amount):
+    return Wallet.objects.filter(pk=wallet_id, balance__gte=amount).update(balance=F("balance") - amount)
+
+# == if-else-branches billing/settings_store.py
+from billing.models import Setting
+
+
+def store(key, value, existing=None):
+    if existing is not None:
+        existing.value = value
+        existing.save()
+    else:
+        Setting.objects.create(key=key, value=value)
+
+# == try-except-alternative billing/profiles.py
+from django.db import IntegrityError
+
+from billing.models import Profile
+
+
+def ensure_profile(user, plan):
+    try:
+        Profile.objects.create(user=user, plan=plan)
+    except IntegrityError:
+        Profile.objects.filter(user=user).update(plan=plan)
+
+# == early-return orders/cancel.py
+def cancel(order):
+    if order.is_draft:
+        order.delete()
+        return None
+    order.status = "cancelled"
+    order.save()
+    return order
+
+# == not-orm-calls orders/render.py
+import io
+
+import stripe
+from django.core.cache import cache
+
+
+def receipt(order, image, context):
+    context.update(title=f"Receipt {order.pk}")
+    cache.delete(f"receipt:{order.pk}")
+    cache.set(f"receipt:{order.pk}", context)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    seen = set()
+    seen.add(order.pk)
+    stripe.Customer.create(email=order.email)
+    order.save()
+    return buffer
+
+# == commit-false orders/intake_ok.py
+def accept(form, user):
+    order = form.save(commit=False)
+    order.created_by = user
+    order.save()
+    return order
+
+# == on-commit-lambda orders/confirm.py
+from django.db import transaction
+
+from orders.tasks import send_receipt
+
+
+def confirm(order):
+    order.confirmed = True
+    order.save()
+    transaction.on_commit(lambda: send_receipt.delay(order.pk))
+
+# == method-decorator-on-class orders/web.py
+from django.db import transaction
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views import View
+
+from orders import services
+
+
+@method_decorator(transaction.atomic, name="dispatch")
+class CheckoutView(View):
+    def post(self, request):
+        cart = services.current_cart(request)
+        order = cart.to_order()
+        order.save()
+        cart.delete()
+        return redirect(order)
+
+# == session-save orders/carts.py
+def remember_cart(request, cart):
+    request.session["cart"] = cart.pk
+    request.session.save()
+    cart.save()
+
+# == migration orders/migrations/0002_backfill.py
+from django.db import migrations
+
+
+def backfill(apps, schema_editor):
+    Order = apps.get_model("orders", "Order")
+    for order in Order.objects.all():
+        order.total = 0
+        order.save()
+    Order.objects.filter(status="").update(status="new")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("orders", "0001_initial")]
+    operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
+
+# == test-file billing/tests/test_transfers.py
+def test_transfer(account_factory):
+    source = account_factory(balance=10)
+    source.save()
+    target = account_factory(balance=0)
+    target.save()
+""",
+)
+
+# -- DJG603 orm-write-in-view -------------------------------------------------------------------------------
+
+VIEWS = cases(
+    "DJG603",
+    """
+# == function-view orders/views.py
+from django.shortcuts import get_object_or_404, redirect
+
+from orders.models import Order
+
+
+def cancel(request, pk):
+    order = get_object_or_404(Order, pk=pk, customer=request.user)
+    order.status = "cancelled"
+    order.save(update_fields=["status"])  # expect: DJG603
+    return redirect(order)
+
+# == queryset-update billing/views.py
+from django.http import HttpResponse
+from django.views.decorators.http import require_POST
+
+from billing.models import Invoice
+
+
+@require_POST
+def mark_paid(request, pk):
+    Invoice.objects.filter(pk=pk).update(paid=True)  # expect: DJG603
+    return HttpResponse(status=204)
+
+# == views-package orders/views/cart.py
+from django.shortcuts import redirect
+
+from orders.models import Cart, CartItem
+
+
+def add_to_cart(request, product_id):
+    cart = Cart.objects.get(session_key=request.session.session_key)
+    CartItem.objects.create(cart=cart, product_id=product_id)  # expect: DJG603
+    return redirect("cart")
+
+# == related-manager-in-view orders/views/account.py
+from django.contrib.auth.models import Group
+from django.shortcuts import redirect
+
+
+def join_beta(request):
+    request.user.groups.add(Group.objects.get(name="beta"))  # expect: DJG603
+    return redirect("account")
+
+# == api-module orders/api.py
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from orders.models import Like
+
+
+@api_view(["POST"])
+def like(request, pk):
+    Like.objects.get_or_create(user=request.user, order_id=pk)  # expect: DJG603
+    return Response(status=201)
+
+# == drf-viewset-action orders/viewsets.py
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from orders.models import Order
+from orders.serializers import OrderSerializer
+
+
+class OrderViewSet(viewsets.ModelViewSet):
+    queryset = Order.objects.all()
+    serializer_class = OrderSerializer
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        order = self.get_object()
+        order.status = "cancelled"
+        order.save()  # expect: DJG603
+        return Response({"status": order.status})
+
+# == drf-apiview billing/endpoints.py
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing.models import Refund
+
+
+class RefundView(APIView):
+    def post(self, request, pk):
+        refund = Refund.objects.create(payment_id=pk, amount=request.data["amount"])  # expect: DJG603
+        return Response({"id": refund.pk}, status=201)
+
+# == ninja-router orders/routes.py
+from ninja import Router
+
+from orders.models import Order
+
+router = Router()
+
+
+@router.post("/orders/{pk}/cancel")
+def cancel_order(request, pk: int):
+    Order.objects.filter(pk=pk, customer=request.user).update(status="cancelled")  # expect: DJG603
+    return {"ok": True}
+
+# == drf-api-view-elsewhere billing/handlers.py
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from billing.models import Coupon
+
+
+@api_view(["DELETE"])
+def revoke(request, code):
+    Coupon.objects.filter(code=code).delete()  # expect: DJG603
+    return Response(status=204)
+
+# == class-based-view catalog/views.py
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+
+from catalog.models import Product
+
+
+class ProductDeleteView(View):
+    def post(self, request, pk):
+        get_object_or_404(Product, pk=pk).delete()  # expect: DJG603
+        return redirect("catalog:list")
+
+# == bulk-update orders/views/bulk.py
+from django.http import JsonResponse
+
+from orders.models import Order
+
+
+def archive(request):
+    orders = list(Order.objects.filter(pk__in=request.POST.getlist("ids")))
+    for order in orders:
+        order.archived = True
+    Order.objects.bulk_update(orders, ["archived"])  # expect: DJG603
+    return JsonResponse({"archived": len(orders)})
+
+# == two-writes-in-view orders/views/checkout.py
+from django.shortcuts import redirect
+
+from orders.models import Order, Payment
+
+
+def pay(request, pk):
+    order = Order.objects.get(pk=pk)
+    Payment.objects.create(order=order, amount=order.total)  # expect: DJG602 DJG603
+    order.paid = True
+    order.save()
+    return redirect(order)
+
+# == async-view orders/views/likes.py
+from django.http import JsonResponse
+
+from orders.models import Like
+
+
+async def like(request, pk):
+    await Like.objects.aget_or_create(user_id=request.user.pk, order_id=pk)  # expect: DJG603
+    return JsonResponse({"ok": True})
+
+# == read-only-view orders/views/detail.py
+from django.shortcuts import get_object_or_404, render
+
+from orders.models import Order
+
+
+def detail(request, pk):
+    order = get_object_or_404(Order.objects.select_related("customer"), pk=pk)
+    return render(request, "orders/detail.html", {"order": order, "lines": order.lines.all()})
+
+# == calls-the-service orders/views/cancel.py
+from django.shortcuts import redirect
+
+from orders import services
+
+
+def cancel(request, pk):
+    order = services.cancel_order(order_id=pk, by=request.user)
+    return redirect(order)
+
+# == form-valid orders/views/create.py
+from django.views.generic import CreateView
+
+from orders.forms import OrderForm
+
+
+class OrderCreateView(CreateView):
+    form_class = OrderForm
+
+    def form_valid(self, form):
+        self.object = form.save()
+        return super().form_valid(form)
+
+# == perform-create orders/views/api_orders.py
+from rest_framework import generics
+
+from orders.serializers import OrderSerializer
+
+
+class OrderList(generics.ListCreateAPIView):
+    serializer_class = OrderSerializer
+
+    def perform_create(self, serializer):
+        serializer.save(customer=self.request.user)
+
+# == formset-save billing/views/lines.py
+from django.shortcuts import redirect, render
+
+from billing.forms import LineFormSet
+
+
+def edit_lines(request, pk):
+    formset = LineFormSet(request.POST or None, instance_id=pk)
+    if formset.is_valid():
+        formset.save()
+        return redirect("billing:invoice", pk=pk)
+    return render(request, "billing/lines.html", {"formset": formset})
+
+# == cache-session-context billing/views/dashboard.py
+from django.contrib import messages
+from django.core.cache import cache
+from django.shortcuts import render
+
+
+def dashboard(request):
+    context = {"invoices": request.user.invoices.all()}
+    context.update(title="Dashboard")
+    cache.delete(f"dashboard:{request.user.pk}")
+    request.session["seen_dashboard"] = True
+    messages.success(request, "Welcome back")
+    return render(request, "billing/dashboard.html", context)
+
+# == service-module billing/services.py
+from billing.models import Invoice
+
+
+def mark_paid(invoice_id):
+    return Invoice.objects.filter(pk=invoice_id).update(paid=True)
+
+# == ninja-get catalog/routes.py
+from ninja import Router
+
+from catalog.models import Product
+
+router = Router()
+
+
+@router.get("/products")
+def products(request):
+    return list(Product.objects.values("sku", "name"))
+
+# == viewset-read-only catalog/viewsets.py
+from rest_framework import viewsets
+
+from catalog.models import Product
+
+
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    def get_queryset(self):
+        return Product.objects.filter(active=True).order_by("name")
+
+# == serializer-create orders/serializers.py
+from rest_framework import serializers
+
+from orders.models import Order
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = ["id", "total"]
+
+    def create(self, validated_data):
+        return Order.objects.create(**validated_data)
+
+# == admin-action orders/admin.py
+from django.contrib import admin
+
+from orders.models import Order
+
+
+@admin.action(description="Mark as shipped")
+def mark_shipped(modeladmin, request, queryset):
+    queryset.update(status="shipped")
+
+# == test-views orders/tests/views.py
+from orders.models import Order
+
+
+def make_order(request):
+    return Order.objects.create(customer=request.user)
+""",
+)
+
+# -- DJG604 check-then-act ----------------------------------------------------------------------------------
+
+RACES = cases(
+    "DJG604",
+    """
+# == not-exists-then-create billing/coupons.py
+from billing.models import Redemption
+
+
+def redeem(user, code):
+    if not Redemption.objects.filter(user=user, code=code).exists():
+        Redemption.objects.create(user=user, code=code)  # expect: DJG604
+
+# == exists-guard-then-create billing/signup.py
+from billing.models import Subscriber
+
+
+def subscribe(email):
+    if Subscriber.objects.filter(email__iexact=email).exists():
+        raise ValueError("already subscribed")
+    return Subscriber.objects.create(email=email)  # expect: DJG604
+
+# == get-except-create billing/profiles_race.py
+from billing.models import Profile
+
+
+def profile_for(user):
+    try:
+        return Profile.objects.get(user=user)
+    except Profile.DoesNotExist:
+        return Profile.objects.create(user=user)  # expect: DJG604
+
+# == get-except-new-save orders/carts_race.py
+from orders.models import Cart
+
+
+def cart_for(session_key):
+    try:
+        cart = Cart.objects.get(session_key=session_key)
+    except Cart.DoesNotExist:
+        cart = Cart(session_key=session_key)
+        cart.save()  # expect: DJG604
+    return cart
+
+# == object-does-not-exist orders/wishlists.py
+from django.core.exceptions import ObjectDoesNotExist
+
+from orders.models import Wishlist
+
+
+def wishlist_for(user):
+    try:
+        wishlist = Wishlist.objects.get(owner=user)
+    except ObjectDoesNotExist:
+        wishlist = Wishlist.objects.create(owner=user)  # expect: DJG604
+    return wishlist
+
+# == queryset-in-a-name catalog/polls.py
+from catalog.models import Vote
+
+
+def vote(poll, user, choice):
+    existing = Vote.objects.filter(poll=poll, user=user)
+    if existing.exists():
+        raise PermissionError("already voted")
+    Vote.objects.create(poll=poll, user=user, choice=choice)  # expect: DJG604
+
+# == new-instance-save catalog/tags.py
+from catalog.models import Tag
+
+
+def tag_named(name):
+    if not Tag.objects.filter(name=name).exists():
+        tag = Tag(name=name, slug=name.lower())
+        tag.save()  # expect: DJG604
+
+# == atomic-is-not-enough catalog/seats.py
+from django.db import transaction
+
+from catalog.models import Seat
+
+
+def book(show, number, user):
+    with transaction.atomic():
+        if not Seat.objects.filter(show=show, number=number).exists():
+            Seat.objects.create(show=show, number=number, holder=user)  # expect: DJG604
+
+# == boolean-test orders/referrals.py
+from orders.models import Referral
+
+
+def refer(referrer, email, force=False):
+    if Referral.objects.filter(email=email).exists() and not force:
+        return None
+    return Referral.objects.create(referrer=referrer, email=email)  # expect: DJG604
+
+# == method-of-a-class orders/follows.py
+from orders.models import Follow
+
+
+class FollowService:
+    def follow(self, follower, followee):
+        try:
+            Follow.objects.get(follower=follower, followee=followee)
+        except Follow.DoesNotExist:
+            Follow.objects.create(follower=follower, followee=followee)  # expect: DJG604
+
+# == elif billing/memberships.py
+from billing.models import Membership
+
+
+def join(user, team):
+    if team.closed:
+        raise PermissionError("closed")
+    elif not Membership.objects.filter(user=user, team=team).exists():
+        Membership.objects.create(user=user, team=team)  # expect: DJG604
+
+# == async-exists billing/invites.py
+from billing.models import Invite
+
+
+async def invite(team, email):
+    if not await Invite.objects.filter(team=team, email=email).aexists():
+        await Invite.objects.acreate(team=team, email=email)  # expect: DJG604
+
+# == get-or-create billing/coupons_ok.py
+from billing.models import Redemption
+
+
+def redeem(user, code):
+    redemption, created = Redemption.objects.get_or_create(user=user, code=code)
+    return created
+
+# == other-model billing/audit.py
+from billing.models import AuditLog, Profile
+
+
+def check_profile(user):
+    if not Profile.objects.filter(user=user).exists():
+        AuditLog.objects.create(user=user, event="missing profile")
+
+# == then-update billing/vouchers.py
+from billing.models import Voucher
+
+
+def use_voucher(code):
+    if not Voucher.objects.filter(code=code).exists():
+        raise LookupError(code)
+    return Voucher.objects.filter(code=code, used=False).update(used=True)
+
+# == locked-parent-row billing/entries.py
+from django.db import transaction
+
+from billing.models import Account, Entry
+
+
+def book_once(account_id, reference, amount):
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account_id)
+        if not Entry.objects.filter(account=account, reference=reference).exists():
+            Entry.objects.create(account=account, reference=reference, amount=amount)
+
+# == save-of-fetched orders/payments.py
+from orders.models import Order
+
+
+def pay(pk):
+    if Order.objects.filter(pk=pk, status="open").exists():
+        order = Order.objects.get(pk=pk)
+        order.status = "paid"
+        order.save()
+
+# == get-except-return orders/lookup.py
+from orders.models import Order
+
+
+def find(reference):
+    try:
+        return Order.objects.get(reference=reference)
+    except Order.DoesNotExist:
+        return None
+
+# == multiple-objects orders/dedupe.py
+from orders.models import Customer
+
+
+def customer_for(email):
+    try:
+        return Customer.objects.get(email=email)
+    except Customer.MultipleObjectsReturned:
+        return Customer.objects.create(email=f"dup+{email}")
+
+# == redirect-only orders/views/shop.py
+from django.shortcuts import redirect, render
+
+from orders.models import Order
+
+
+def history(request):
+    if not Order.objects.filter(customer=request.user).exists():
+        return redirect("shop")
+    return render(request, "orders/history.html")
+
+# == create-before-check orders/events.py
+from orders.models import Event
+
+
+def record(order, kind):
+    Event.objects.create(order=order, kind=kind)
+    if Event.objects.filter(order=order, kind="failed").exists():
+        order.flag()
+
+# == bulk-create-ignore-conflicts catalog/imports.py
+from catalog.models import Sku
+
+
+def import_skus(codes):
+    if Sku.objects.filter(code__in=codes).exists():
+        codes = [c for c in codes if c]
+    Sku.objects.bulk_create([Sku(code=c) for c in codes], ignore_conflicts=True)
+
+# == not-found-then-other-create orders/claims.py
+from django.http import Http404
+
+from orders.models import Claim, Order
+
+
+def open_claim(reference, reason):
+    try:
+        order = Order.objects.get(reference=reference)
+    except Order.DoesNotExist:
+        raise Http404(reference) from None
+    return Claim.objects.create(order=order, reason=reason)
+""",
+)
+
+# -- DJG605 unique-together ---------------------------------------------------------------------------------
+
+UNIQUE = cases(
+    "DJG605",
+    """
+# == pair billing/models.py
+from django.db import models
+
+
+class Coupon(models.Model):
+    customer = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+    code = models.CharField(max_length=20)
+
+    class Meta:
+        unique_together = ("customer", "code")  # expect: DJG605
+
+# == list-of-one orders/models.py
+from django.db import models
+
+
+class Seat(models.Model):
+    show = models.ForeignKey("Show", on_delete=models.CASCADE)
+    number = models.IntegerField()
+
+    class Meta:
+        ordering = ["number"]
+        unique_together = [("show", "number")]  # expect: DJG605
+
+# == several catalog/models_variants.py
+from django.db import models
+
+
+class Variant(models.Model):
+    product = models.ForeignKey("Product", on_delete=models.CASCADE)
+    sku = models.CharField(max_length=32)
+    position = models.IntegerField()
+
+    class Meta:
+        unique_together = (("product", "sku"), ("product", "position"))  # expect: DJG605
+
+# == lists catalog/models_prices.py
+from django.db import models
+
+
+class Price(models.Model):
+    product = models.ForeignKey("Product", on_delete=models.CASCADE)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        unique_together = [["product", "currency"]]  # expect: DJG605
+
+# == multiline orders/models_slots.py
+from django.db import models
+
+
+class Slot(models.Model):
+    day = models.DateField()
+    hour = models.IntegerField()
+    room = models.CharField(max_length=10)
+
+    class Meta:
+        verbose_name = "slot"
+        unique_together = (  # expect: DJG605
+            ("day", "hour", "room"),
+        )
+
+# == abstract-base orders/models_base.py
+from django.db import models
+
+
+class TenantScoped(models.Model):
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE)
+    slug = models.SlugField()
+
+    class Meta:
+        abstract = True
+        unique_together = ("tenant", "slug")  # expect: DJG605
+
+# == inherited-meta orders/models_pages.py
+from django.db import models
+
+from orders.models_base import TenantScoped
+
+
+class Page(TenantScoped):
+    title = models.CharField(max_length=100)
+
+    class Meta(TenantScoped.Meta):
+        unique_together = ("tenant", "title")  # expect: DJG605
+
+# == annotated billing/models_ledger.py
+from django.db import models
+
+
+class LedgerLine(models.Model):
+    ledger = models.ForeignKey("Ledger", on_delete=models.CASCADE)
+    number = models.IntegerField()
+
+    class Meta:
+        unique_together: tuple[str, ...] = ("ledger", "number")  # expect: DJG605
+
+# == from-a-constant billing/models_keys.py
+from django.db import models
+
+KEY_FIELDS = ("issuer", "number")
+
+
+class Card(models.Model):
+    issuer = models.CharField(max_length=20)
+    number = models.CharField(max_length=20)
+
+    class Meta:
+        unique_together = KEY_FIELDS  # expect: DJG605
+
+# == proxy-style-meta catalog/models_links.py
+from django.db import models
+
+
+class Link(models.Model):
+    source = models.ForeignKey("Product", related_name="+", on_delete=models.CASCADE)
+    target = models.ForeignKey("Product", related_name="+", on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "catalog_links"
+        unique_together = ["source", "target"]  # expect: DJG605
+        indexes = [models.Index(fields=["target"])]
+
+# == unique-constraint billing/models_ok.py
+from django.db import models
+
+
+class Coupon(models.Model):
+    customer = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+    code = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "code"], name="unique_coupon_customer_code"),
+        ]
+
+# == unique-field billing/models_codes.py
+from django.db import models
+
+
+class GiftCode(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+
+# == migration billing/migrations/0003_coupon_unique.py
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("billing", "0002_coupon")]
+    operations = [
+        migrations.AlterUniqueTogether(name="coupon", unique_together={("customer", "code")}),
+    ]
+
+# == comment catalog/models_notes.py
+from django.db import models
+
+
+class Note(models.Model):
+    text = models.TextField()
+
+    class Meta:
+        # unique_together was replaced by a UniqueConstraint in 0007
+        ordering = ["-id"]
+
+# == string catalog/models_help.py
+from django.db import models
+
+
+class Rule(models.Model):
+    help = models.TextField(default="unique_together is deprecated, see the constraints")
+
+# == module-variable catalog/checks.py
+unique_together = ("sku", "warehouse")
+
+
+def key(row):
+    return tuple(row[field] for field in unique_together)
+
+# == reading-meta catalog/introspect.py
+def unique_sets(model):
+    return list(model._meta.unique_together) + [c.fields for c in model._meta.constraints]
+
+# == emptied orders/models_moved.py
+from django.db import models
+
+
+class Booking(models.Model):
+    day = models.DateField()
+    room = models.CharField(max_length=10)
+
+    class Meta:
+        unique_together = ()
+        constraints = [models.UniqueConstraint(fields=["day", "room"], name="unique_booking_day_room")]
+
+# == options-dict orders/model_factory.py
+from django.db import models
+
+
+def make_model(name, fields):
+    meta = type("Meta", (), {"app_label": "orders"})
+    options = {"unique_together": [tuple(fields)]}
+    return type(name, (models.Model,), {"Meta": meta, "__module__": "orders.models", **options})
+
+# == test-models orders/tests/models.py
+from django.db import models
+
+
+class Fixture(models.Model):
+    a = models.IntegerField()
+    b = models.IntegerField()
+
+    class Meta:
+        unique_together = ("a", "b")
+
+# == meta-at-module-level catalog/serializer_meta.py
+class Meta:
+    unique_together = ("a", "b")
+""",
+)
+
+CASES = HTTP + ATOMIC + VIEWS + RACES + UNIQUE
+
+
+@pytest.fixture(scope="module")
+def judged(isolated_git: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Finding]]:
+    """Every case in one repository: the apps committed, the cases staged, the workflow family run once."""
+    repo = Repo(tmp_path_factory.mktemp("workflow"))
+    repo.git("init", "-q")
+    for app in ("orders", "billing", "catalog"):
+        repo.app(app)
+    repo.stage()
+    repo.commit()
+    paths = [c.path for c in CASES]
+    assert len(paths) == len(set(paths)), "one file per case"
+    for c in CASES:
+        repo.write(c.path, c.source)
+    repo.stage()
+    git = GitRepo.discover(repo.path)
+    findings: dict[str, list[Finding]] = {}
+    for finding in check_staged(git, load_config(repo.path), ("workflow",)):
+        findings.setdefault(finding.path or "", []).append(finding)
+    return findings
+
+
+@pytest.mark.parametrize(
+    "c", CASES, ids=[f"{c.rule}-{'flag' if c.flagged else 'pass'}-{c.name}" for c in CASES]
+)
+def test_case(judged: dict[str, list[Finding]], c: Case) -> None:
+    found = {(f.code, f.line) for f in judged.get(c.path, [])}
+    assert found == c.expected, "\n".join(f"{f.line}: {f.code} {f.message}" for f in judged.get(c.path, []))
+
+
+@pytest.mark.parametrize("code", ["DJG601", "DJG602", "DJG603", "DJG604", "DJG605"])
+def test_each_rule_has_ten_true_positives_and_ten_look_alikes(code: str) -> None:
+    mine = [c for c in CASES if c.rule == code]
+    assert sum(c.flagged for c in mine) >= 10
+    assert sum(not c.expected for c in mine) >= 10
+
+
+def test_findings_are_warnings_with_concrete_hints(judged: dict[str, list[Finding]]) -> None:
+    assert all(f.severity == "warning" for fs in judged.values() for f in fs)
+
+    def one(path: str, code: str) -> Finding:
+        (finding,) = [f for f in judged[path] if f.code == code]
+        return finding
+
+    assert one("orders/rates.py", "DJG601").hint == (
+        "pass a timeout in seconds: requests.get(..., timeout=10)"
+    )
+    assert one("catalog/sync.py", "DJG601").message == "client.post() without a timeout"
+    assert "httpx.Client(timeout=10.0)" in str(one("catalog/sync.py", "DJG601").hint)
+    transfer = one("billing/transfers.py", "DJG602")
+    assert transfer.message == (
+        "transfer makes 2 ORM writes outside transaction.atomic: source.save() (line 3), target.save() (line 5)"
+    )
+    assert "decorate transfer with @transaction.atomic" in str(transfer.hint)
+    assert "sync_to_async" in str(one("orders/async_checkout.py", "DJG602").hint)
+    assert one("orders/views/cart.py", "DJG603").hint == (
+        "move the writes into a function of orders/services.py and call it from the view"
+    )
+    assert one("catalog/views.py", "DJG603").message == (
+        "view ProductDeleteView.post writes to the database: get_object_or_404(...).delete()"
+    )
+    race = one("billing/coupons.py", "DJG604")
+    assert race.message == (
+        "Redemption.objects.create() after Redemption.objects.filter(...).exists() on line 5: another "
+        "request can create the row in between"
+    )
+    assert str(race.hint).startswith("use Redemption.objects.get_or_create(...) with a UniqueConstraint")
+    assert one("catalog/models_variants.py", "DJG605").hint == (
+        'constraints = [models.UniqueConstraint(fields=["product", "sku"], name="unique_variant_product_sku"), '
+        'models.UniqueConstraint(fields=["product", "position"], name="unique_variant_product_position")] '
+        "in the Meta, then makemigrations"
+    )
+
+
+# -- scope of judgement ---------------------------------------------------------------------------------------
+
+LEGACY = """import requests
+
+
+def legacy_sync(order):
+    requests.post("https://erp.example/orders", json={"id": order.pk})
+    order.synced = True
+    order.save()
+    order.customer.save()
+
+
+def total(order):
+    return sum(line.amount for line in order.lines.all())
+"""
+
+
+def findings(djgate, *args: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    result = djgate("check-staged", "--family", "workflow", "--format", "json", *args)
+    assert result.code in (0, 1), result.err
+    return json.loads(result.out)["findings"]  # type: ignore[no-any-return]
+
+
+def codes(djgate, *args: str) -> list[tuple[object, object, object]]:  # type: ignore[no-untyped-def]
+    return [(f["code"], f["path"], f["line"]) for f in findings(djgate, *args)]
+
+
+def stage(repo: Repo, path: str, content: str) -> None:
+    repo.write(path, content)
+    repo.stage(path)
+
+
+def test_only_functions_the_change_touches_are_judged(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("orders/sync.py", LEGACY)
+    shop.stage()
+    shop.commit()
+    # A line changed in another function: the old code of legacy_sync is not judged.
+    stage(shop, "orders/sync.py", LEGACY.replace("line.amount", "line.amount * line.quantity"))
+    assert codes(djgate) == []
+    # A line added to legacy_sync: the whole function is judged, at its old lines.
+    stage(shop, "orders/sync.py", LEGACY.replace("    order.synced = True\n", "    order.synced = 'yes'\n"))
+    assert codes(djgate) == [("DJG601", "orders/sync.py", 5), ("DJG602", "orders/sync.py", 7)]
+
+
+def test_a_change_in_a_nested_function_judges_that_function_only(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    source = (
+        "def outer(order, items):\n"
+        "    order.save()\n"
+        "    order.customer.save()\n"
+        "\n"
+        "    def bump(item):\n"
+        "        item.count += 1\n"
+        "        item.save()\n"
+        "\n"
+        "    return [bump(i) for i in items]\n"
+    )
+    shop.write("orders/nested.py", source)
+    shop.stage()
+    shop.commit()
+    stage(shop, "orders/nested.py", source.replace("item.count += 1", "item.count += 2"))
+    assert codes(djgate) == []
+    stage(shop, "orders/nested.py", source.replace("    return [", "    # every item\n    return ["))
+    assert codes(djgate) == [("DJG602", "orders/nested.py", 2)]
+
+
+def test_a_changed_unique_together_line_is_judged_an_old_one_is_not(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    models = (
+        "from django.db import models\n\n\nclass Seat(models.Model):\n    number = models.IntegerField()\n\n"
+        "    class Meta:\n        unique_together = (\n            ('show', 'number'),\n        )\n"
+    )
+    shop.write("orders/models.py", models)
+    shop.stage()
+    shop.commit()
+    stage(shop, "orders/models.py", models.replace("IntegerField()", "PositiveIntegerField()"))
+    assert codes(djgate) == []
+    stage(shop, "orders/models.py", models.replace("('show', 'number')", "('show', 'row', 'number')"))
+    assert codes(djgate) == [("DJG605", "orders/models.py", 8)]
+
+
+def test_the_hint_names_the_services_module_of_the_app(repo: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    repo.app("apps/shop_orders", label="orders")
+    repo.stage()
+    repo.commit()
+    view = "def cancel(request, pk):\n    Order.objects.filter(pk=pk).update(status='cancelled')\n"
+    stage(repo, "apps/shop_orders/views/cancel.py", view)
+    (finding,) = findings(djgate)
+    assert (
+        finding["hint"]
+        == "move the writes into a function of apps/shop_orders/services.py and call it from the view"
+    )
+
+
+# -- doors, severities, silencing -----------------------------------------------------------------------------
+
+UNTIMED = "import requests\n\n\ndef rates():\n    return requests.get('https://fx.example/latest').json()\n"
+
+
+def test_warnings_by_default_errors_when_configured(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    stage(shop, "billing/fx.py", UNTIMED)
+    result = djgate("check-staged", "--family", "workflow")
+    assert result.code == 0
+    assert "billing/fx.py:5: DJG601 (warning) requests.get() without a timeout" in result.out
+    shop.write("pyproject.toml", '[tool.djgate]\nseverity = {DJG601 = "error"}\n')
+    result = djgate("check-staged", "--family", "workflow", "--format", "json")
+    assert result.code == 1
+    assert json.loads(result.out)["findings"][0]["severity"] == "error"
+
+
+def test_ignore_comments_and_per_path_ignores(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    stage(shop, "billing/fx.py", UNTIMED.replace(".json()\n", ".json()  # djgate: ignore[DJG601]\n"))
+    stage(shop, "billing/views.py", "def pay(request):\n    request.user.invoices.create(amount=1)\n")
+    assert codes(djgate) == [("DJG603", "billing/views.py", 2)]
+    shop.write("pyproject.toml", '[tool.djgate]\nper_path_ignores = {"billing/views.py" = ["DJG603"]}\n')
+    assert codes(djgate) == []
+
+
+def test_the_plain_pre_commit_door_and_named_files(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("billing/fx.py", UNTIMED)
+    shop.stage()
+    shop.commit()
+    result = djgate("check-staged", "--format", "json")  # every staged family: nothing staged
+    assert json.loads(result.out)["findings"] == []
+    # --all-files and file names that are not staged (pre-commit run --all-files): judged whole.
+    assert codes(djgate, "--all-files") == [("DJG601", "billing/fx.py", 5)]
+    assert codes(djgate, "billing/fx.py") == [("DJG601", "billing/fx.py", 5)]
+    stage(shop, "billing/fx.py", UNTIMED + "\n\ndef other():\n    return 1\n")
+    assert codes(djgate, "billing/fx.py") == []  # staged: judged on what it adds
+    result = djgate("check-staged", "--format", "json")
+    assert json.loads(result.out)["findings"] == []
+
+
+def test_check_range_runs_the_workflow_family(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("pyproject.toml", '[tool.djgate]\nignore = ["DJG301"]\n')
+    shop.stage()
+    base = shop.commit("build(deps): no Django project here")
+    shop.write("billing/fx.py", UNTIMED)
+    shop.stage()
+    tip = shop.commit("feat(billing): read exchange rates")
+    result = djgate("check-range", f"{base}..{tip}", "--format", "json")
+    assert result.code == 0, result.out + result.err
+    found = json.loads(result.out)["findings"]
+    assert [(f["code"], f["path"], f["line"], f["commit"]) for f in found] == [
+        ("DJG601", "billing/fx.py", 5, tip)
+    ]
+
+
+def test_a_merge_is_not_judged_again(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.git("checkout", "-q", "-b", "feature")
+    shop.write("billing/fx.py", UNTIMED)
+    shop.stage()
+    shop.commit("feat(billing): read exchange rates")
+    shop.git("checkout", "-q", "main")
+    shop.write("orders/notes.py", "NOTE = 1\n")
+    shop.stage()
+    shop.commit("feat(orders): add a note")
+    shop.git("merge", "-q", "--no-ff", "--no-commit", "feature")
+    assert codes(djgate) == []
+
+
+def test_explain_and_rules(djgate) -> None:  # type: ignore[no-untyped-def]
+    rules = all_rules()
+    for code in ("DJG601", "DJG602", "DJG603", "DJG604", "DJG605"):
+        assert rules[code].family == "workflow" and rules[code].severity == "warning"
+        text = djgate("explain", code).out
+        for part in ("## What it checks", "## Why it matters", "## How to fix it", "Bad:", "Good:"):
+            assert part in text, (code, part)
+    listing = djgate("rules").out
+    assert re.search(r"DJG603\s+orm-write-in-view\s+warning", listing)
+
+
+def test_a_50000_line_module(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    body = "".join(
+        f"def f{i}(order):\n    order.save()\n    order.lines.all().delete()\n\n" for i in range(12_500)
+    )
+    header = "import requests\n\n\n"
+    shop.write("orders/big.py", header + body)
+    shop.stage()
+    shop.commit()
+    lines = (header + body).splitlines()
+    lines.insert(20_004, "    requests.get(order.url)")  # into f5000, whose two writes are old
+    stage(shop, "orders/big.py", "\n".join(lines) + "\n")
+    start = time.perf_counter()
+    assert codes(djgate) == [("DJG601", "orders/big.py", 20_005), ("DJG602", "orders/big.py", 20_006)]
+    elapsed = time.perf_counter() - start
+    assert elapsed < 10, f"{elapsed:.1f}s"
+    start = time.perf_counter()
+    whole = codes(djgate, "--all-files")
+    elapsed = time.perf_counter() - start
+    assert len(whole) == 12_500 + 1 and elapsed < 20, f"{len(whole)} findings in {elapsed:.1f}s"
