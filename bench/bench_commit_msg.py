@@ -12,21 +12,23 @@ bench/results/commit_msg.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
-import venv
-from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-TOOLS_VENV = HERE / ".venv-tools"
+from benchlib import (
+    Timing,
+    check_all_accept,
+    djgate_bin,
+    ensure_tools,
+    git,
+    out,
+    time_commands,
+    tool_bin,
+    write_results,
+)
+
 TOOLS = {"gitlint": "gitlint==0.19.1", "conventional-pre-commit": "conventional-pre-commit==4.4.0"}
 TYPES = ("feat", "fix", "refactor", "perf", "test", "docs", "style", "build", "ci", "chore", "revert")
 MESSAGE = """feat(app07): refund an order from the admin
@@ -37,26 +39,6 @@ support can act without a database console.
 Refs: #1234
 """
 APP_FILES = ("models.py", "views.py", "admin.py", "urls.py", "tests.py")
-
-
-@dataclass
-class Timing:
-    tool: str
-    command: list[str]
-    times: list[float]  # seconds
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times)
-
-
-def out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
 def make_repo(where: Path, apps: int, staged: int) -> tuple[Path, Path, list[str]]:
@@ -97,29 +79,6 @@ def make_repo(where: Path, apps: int, staged: int) -> tuple[Path, Path, list[str
     return repo, message, labels
 
 
-def tool_bin(name: str) -> Path:
-    return TOOLS_VENV / "bin" / name
-
-
-def ensure_tools() -> None:
-    if all(tool_bin(name).exists() for name in TOOLS):
-        return
-    out(f"creating {TOOLS_VENV} with {', '.join(TOOLS.values())} ...")
-    venv.create(TOOLS_VENV, with_pip=True, clear=True)
-    pip = [str(tool_bin("python")), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    result = subprocess.run([*pip, *TOOLS.values()], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.exit(f"installing the tools failed:\n{result.stdout}{result.stderr}")
-
-
-def djgate_bin() -> Path:
-    beside = Path(sys.executable).parent / "djgate"
-    found = beside if beside.exists() else shutil.which("djgate")
-    if not found:
-        sys.exit("djgate is not installed in this environment: pip install -e . (or run with its python)")
-    return Path(found)
-
-
 def commands(message: Path, labels: list[str]) -> dict[str, list[str]]:
     return {
         "djgate": [str(djgate_bin()), "check-msg", str(message)],
@@ -140,41 +99,6 @@ def commands(message: Path, labels: list[str]) -> dict[str, list[str]]:
             str(message),
         ],
     }
-
-
-def check_all_accept(cmds: dict[str, list[str]], repo: Path, env: dict[str, str]) -> None:
-    """Every tool must accept the message, so that each does its whole job and none exits early."""
-    for tool, cmd in cmds.items():
-        result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            said = result.stdout + result.stderr
-            sys.exit(f"{tool} refused the benchmark message (exit {result.returncode}):\n{said}")
-
-
-def time_with_hyperfine(
-    cmds: dict[str, list[str]], repo: Path, env: dict[str, str], runs: int, warmup: int, where: Path
-) -> list[Timing]:
-    export = where / "hyperfine.json"
-    args = ["hyperfine", "-N", "--style", "basic", "--runs", str(runs), "--warmup", str(warmup)]
-    args += ["--export-json", str(export)]
-    for tool, cmd in cmds.items():
-        args += ["--command-name", tool, " ".join(cmd)]
-    subprocess.run(args, cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
-    results = json.loads(export.read_text())["results"]
-    return [Timing(tool, cmds[tool], r["times"]) for tool, r in zip(cmds, results, strict=True)]
-
-
-def time_with_loop(
-    cmds: dict[str, list[str]], repo: Path, env: dict[str, str], runs: int, warmup: int
-) -> list[Timing]:
-    timings = {tool: Timing(tool, cmd, []) for tool, cmd in cmds.items()}
-    for i in range(warmup + runs):
-        for tool, cmd in cmds.items():  # interleaved, so that drift in machine load hits every tool alike
-            start = time.perf_counter()
-            subprocess.run(cmd, cwd=repo, env=env, check=True, capture_output=True)
-            if i >= warmup:
-                timings[tool].times.append(time.perf_counter() - start)
-    return list(timings.values())
 
 
 def report(timings: list[Timing], method: str, runs: int, apps: int, staged: int) -> dict[str, object]:
@@ -214,25 +138,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    ensure_tools()
+    ensure_tools(TOOLS)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
     env["NO_COLOR"] = "1"
     with tempfile.TemporaryDirectory(prefix="djgate-bench-") as tmp:
         where = Path(tmp)
         repo, message, labels = make_repo(where, args.apps, args.files)
         cmds = commands(message, labels)
-        check_all_accept(cmds, repo, env)
-        spaces = any(" " in arg for cmd in cmds.values() for arg in cmd)  # hyperfine -N splits on them
-        if shutil.which("hyperfine") and not args.no_hyperfine and not spaces:
-            timings = time_with_hyperfine(cmds, repo, env, args.runs, args.warmup, where)
-            method = "hyperfine -N"
-        else:
-            timings = time_with_loop(cmds, repo, env, args.runs, args.warmup)
-            method = "perf_counter loop"
-    summary = report(timings, method, args.runs, args.apps, args.files)
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    (results / "commit_msg.json").write_text(json.dumps(summary, indent=2) + "\n")
+        check_all_accept(cmds, repo, env, "the benchmark message")
+        timings, method = time_commands(
+            cmds, repo, env, args.runs, args.warmup, where, hyperfine=not args.no_hyperfine
+        )
+    write_results("commit_msg.json", report(timings, method, args.runs, args.apps, args.files))
     return 0
 
 

@@ -25,7 +25,6 @@ on a shared machine CPU time is the steadier of the two. Results also go to benc
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -38,7 +37,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from benchlib import HERE, djgate_bin, git, out, write_results
+
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
@@ -71,15 +71,6 @@ class Scenario:
     expect: int  # the exit code both commands must give
     djgate: Sample = field(default_factory=Sample)
     makemigrations: Sample = field(default_factory=Sample)
-
-
-def out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
 def append(repo: Path, rel: str, text: str) -> None:
@@ -182,14 +173,6 @@ def make_repo(where: Path, venv: Path, stage: Callable[[Path], None], apps: int)
     return repo
 
 
-def djgate_bin() -> Path:
-    beside = Path(sys.executable).parent / "djgate"
-    found = beside if beside.exists() else shutil.which("djgate")
-    if not found:
-        sys.exit("djgate is not installed in this environment: pip install -e . (or run with its python)")
-    return Path(found)
-
-
 def run(cmd: list[str], cwd: Path, env: dict[str, str], expect: int) -> tuple[float, float]:
     """Wall and CPU seconds of one run (CPU: the process and the children it waited for)."""
     start = time.perf_counter()
@@ -281,10 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             repo = make_repo(Path(tmp) / f"project{i}", venv, scenario.stage, args.apps)
             bench(scenario, repo, venv, env, args.runs, args.warmup)
     summary = report(scenarios, args.runs, args.apps)
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    name = f"migrations-{3 + args.apps}-apps.json" if args.apps else "migrations.json"
-    (results / name).write_text(json.dumps(summary, indent=2) + "\n")
+    write_results(f"migrations-{3 + args.apps}-apps.json" if args.apps else "migrations.json", summary)
     return 0
 
 

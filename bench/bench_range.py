@@ -10,36 +10,16 @@ djgate runs from the environment running this script; gitlint and commitizen fro
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import statistics
 import subprocess
-import sys
 import tempfile
-import time
-import venv
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-TOOLS_VENV = HERE / ".venv-tools"
+from benchlib import check_all_accept, djgate_bin, ensure_tools, out, time_with_loop, tool_bin, write_results
+
 TOOLS = {"gitlint": "gitlint==0.19.1", "cz": "commitizen==4.19.3"}
 APPS = 20
-
-
-def out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def ensure_tools() -> None:
-    missing = [spec for name, spec in TOOLS.items() if not (TOOLS_VENV / "bin" / name).exists()]
-    if not missing:
-        return
-    if not (TOOLS_VENV / "bin" / "python").exists():
-        venv.create(TOOLS_VENV, with_pip=True)
-    out(f"installing {', '.join(missing)} into {TOOLS_VENV} ...")
-    subprocess.run([str(TOOLS_VENV / "bin" / "python"), "-m", "pip", "install", "-q", *missing], check=True)
 
 
 def make_repo(where: Path, commits: int) -> tuple[Path, str]:
@@ -55,7 +35,9 @@ def make_repo(where: Path, commits: int) -> tuple[Path, str]:
     for i in range(1, APPS + 1):
         app = f"app{i:02d}"
         files[f"{app}/__init__.py"] = ""
-        files[f"{app}/apps.py"] = f"from django.apps import AppConfig\n\n\nclass C(AppConfig):\n    name = '{app}'\n"
+        files[f"{app}/apps.py"] = (
+            f"from django.apps import AppConfig\n\n\nclass C(AppConfig):\n    name = '{app}'\n"
+        )
         files[f"{app}/migrations/__init__.py"] = ""
         files[f"{app}/models.py"] = "from django.db import models\n"
     stream: list[bytes] = []
@@ -92,17 +74,16 @@ def make_repo(where: Path, commits: int) -> tuple[Path, str]:
 
 
 def commands(spec: str) -> dict[str, list[str]]:
-    djgate = Path(sys.executable).with_name("djgate")
     return {
-        "djgate check-range": [str(djgate), "check-range", spec],
+        "djgate check-range": [str(djgate_bin()), "check-range", spec],
         "gitlint --commits": [
-            str(TOOLS_VENV / "bin" / "gitlint"),
+            str(tool_bin("gitlint")),
             "--contrib",
             "contrib-title-conventional-commits",
             "--commits",
             spec,
         ],
-        "cz check --rev-range": [str(TOOLS_VENV / "bin" / "cz"), "check", "--rev-range", spec],
+        "cz check --rev-range": [str(tool_bin("cz")), "check", "--rev-range", spec],
     }
 
 
@@ -111,26 +92,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commits", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    ensure_tools()
+    ensure_tools(TOOLS)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     with tempfile.TemporaryDirectory(prefix="djgate-bench-range-") as where:
         repo, base = make_repo(Path(where), args.commits)
         spec = f"{base}..HEAD"
         cmds = commands(spec)
-        for name, cmd in cmds.items():  # every tool must accept the range, or the timing means nothing
-            result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False)
-            if result.returncode != 0:
-                out(f"{name} refused the range:\n{result.stdout}{result.stderr}")
-                return 1
-        times: dict[str, list[float]] = {name: [] for name in cmds}
-        for _ in range(args.runs):
-            for name, cmd in cmds.items():
-                started = time.perf_counter()
-                subprocess.run(cmd, cwd=repo, env=env, capture_output=True, check=True)
-                times[name].append(time.perf_counter() - started)
-    medians = {name: statistics.median(t) for name, t in times.items()}
+        check_all_accept(cmds, repo, env, "the range")
+        timings = time_with_loop(cmds, repo, env, args.runs, warmup=0)
+    times = {t.tool: t.times for t in timings}
+    medians = {t.tool: t.median for t in timings}
     gitlint = medians["gitlint --commits"]
-    out(f"{args.commits} commits, {args.runs} runs each, {platform.python_version()}, {os.cpu_count()} cores\n")
+    python, cores = platform.python_version(), os.cpu_count()
+    out(f"{args.commits} commits, {args.runs} runs each, {python}, {cores} cores\n")
     out(f"| {'tool':<22} | median s | min s | max s | commits/s | vs gitlint |")
     out(f"|{'-' * 24}|---------:|------:|------:|----------:|-----------:|")
     for name, t in times.items():
@@ -139,10 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name:<22} | {medians[name]:8.2f} | {min(t):5.2f} | {max(t):5.2f} | {rate:9.0f} "
             f"| {medians[name] / gitlint:10.3f} |"
         )
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    (results / "range.json").write_text(
-        json.dumps({"commits": args.commits, "runs": args.runs, "times": times, "medians": medians}, indent=2)
+    write_results(
+        "range.json", {"commits": args.commits, "runs": args.runs, "times": times, "medians": medians}
     )
     return 0
 

@@ -26,40 +26,15 @@ Results also go to bench/results/secrets.json. Goal (issue 4): djgate <= 0.5x de
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from benchlib import Timing, check_all_accept, git, installed_bin, out, time_commands, write_results
+
 APPS = ("orders", "billing", "catalog", "accounts", "shipping")
-
-
-@dataclass
-class Timing:
-    tool: str
-    command: list[str]
-    times: list[float]  # seconds
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times)
-
-
-def out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
 def view_code(name: str, n: int) -> str:
@@ -164,54 +139,14 @@ def changes_for(kind: str) -> dict[str, str]:
 
 
 def commands(files: list[str]) -> dict[str, list[str]]:
-    bindir = Path(sys.executable).parent
-
     def find(name: str) -> str:
-        beside = bindir / name
-        found = str(beside) if beside.exists() else shutil.which(name)
-        if not found:
-            sys.exit(f"{name} is not installed in this environment: pip install -e '.[test]'")
-        return found
+        return str(installed_bin(name, "pip install -e '.[test]'"))
 
     return {
         "djgate": [find("djgate"), "check-staged", "--family", "secrets", "--family", "print"],
         "detect-secrets-hook": [find("detect-secrets-hook"), *files],
         "ruff T20": [find("ruff"), "check", "--no-cache", "--select", "T20", *files],
     }
-
-
-def check_all_accept(cmds: dict[str, list[str]], repo: Path, env: dict[str, str]) -> None:
-    for tool, cmd in cmds.items():
-        result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            said = result.stdout + result.stderr
-            sys.exit(f"{tool} refused the benchmark change (exit {result.returncode}):\n{said}")
-
-
-def time_with_hyperfine(
-    cmds: dict[str, list[str]], repo: Path, env: dict[str, str], runs: int, warmup: int, where: Path
-) -> list[Timing]:
-    export = where / f"hyperfine-{repo.name}.json"
-    args = ["hyperfine", "-N", "--style", "basic", "--runs", str(runs), "--warmup", str(warmup)]
-    args += ["--export-json", str(export)]
-    for tool, cmd in cmds.items():
-        args += ["--command-name", tool, " ".join(cmd)]
-    subprocess.run(args, cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
-    results = json.loads(export.read_text())["results"]
-    return [Timing(tool, cmds[tool], r["times"]) for tool, r in zip(cmds, results, strict=True)]
-
-
-def time_with_loop(
-    cmds: dict[str, list[str]], repo: Path, env: dict[str, str], runs: int, warmup: int
-) -> list[Timing]:
-    timings = {tool: Timing(tool, cmd, []) for tool, cmd in cmds.items()}
-    for i in range(warmup + runs):
-        for tool, cmd in cmds.items():  # interleaved, so that drift in machine load hits every tool alike
-            start = time.perf_counter()
-            subprocess.run(cmd, cwd=repo, env=env, check=True, capture_output=True)
-            if i >= warmup:
-                timings[tool].times.append(time.perf_counter() - start)
-    return list(timings.values())
 
 
 def report(
@@ -256,19 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         for kind in ("small", "small+candidate", "5000-lines"):
             repo, files, lines = staged_change(base, where, kind.replace("+", "-"), changes_for(kind))
             cmds = commands(files)
-            check_all_accept(cmds, repo, env)
-            spaces = any(" " in arg for cmd in cmds.values() for arg in cmd)  # hyperfine -N splits on them
-            if shutil.which("hyperfine") and not args.no_hyperfine and not spaces:
-                timings = time_with_hyperfine(cmds, repo, env, args.runs, args.warmup, where)
-                method = "hyperfine -N"
-            else:
-                timings = time_with_loop(cmds, repo, env, args.runs, args.warmup)
-                method = "perf_counter loop"
+            check_all_accept(cmds, repo, env, "the benchmark change")
+            timings, method = time_commands(
+                cmds, repo, env, args.runs, args.warmup, where, hyperfine=not args.no_hyperfine
+            )
             summary[kind] = report(kind, len(files), lines, timings, method, args.runs)
             summary["method"] = method
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    (results / "secrets.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_results("secrets.json", summary)
     return 0
 
 
