@@ -1569,6 +1569,7 @@ def test_explain_and_rules(djgate) -> None:  # type: ignore[no-untyped-def]
         text = djgate("explain", code).out
         for part in ("## What it checks", "## Why it matters", "## How to fix it", "Bad:", "Good:"):
             assert part in text, (code, part)
+        assert f'make it an error (blocking) with `severity = {{{code} = "error"}}`' in text
     listing = djgate("rules").out
     assert re.search(r"DJG603\s+orm-write-in-view\s+warning", listing)
 

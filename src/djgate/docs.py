@@ -39,6 +39,10 @@ def rules_json() -> str:
     )
 
 
+def other_severity(r: Rule) -> str:
+    return "a warning" if r.severity == "error" else "an error (blocking)"
+
+
 def explain_rule(code: str) -> str:
     r = find_rule(code)
 
@@ -58,7 +62,7 @@ def explain_rule(code: str) -> str:
             "## Example",
             example("Bad", r.bad),
             example("Good", r.good),
-            f'Turn it off with `ignore = ["{r.code}"]` in [tool.djgate], or make it a warning with '
-            f'`severity = {{{r.code} = "warning"}}`.',
+            f'Turn it off with `ignore = ["{r.code}"]` in [tool.djgate], or make it {other_severity(r)} with '
+            f'`severity = {{{r.code} = "{"warning" if r.severity == "error" else "error"}"}}`.',
         ]
     )

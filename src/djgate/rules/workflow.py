@@ -895,8 +895,8 @@ def check_then_act(context: Context) -> Iterator[Finding]:
     """In a function the change touches: `if X.objects.filter(...).exists():` (or `not ...exists()`, on a
     manager or a queryset held in a name), or `X.objects.get(...)` in a `try` whose `except` catches
     `DoesNotExist`, then, further down, `X.objects.create(...)` or `.save()` of an `X(...)` made in the
-    function, on the same model, with no `select_for_update()` from the check to the write. Reported at
-    the write."""
+    function, on the same model, with no `select_for_update()` before the write (a lock on the row, or on
+    a parent row, serializes the requests). Reported at the write."""
     for source, functions in function_facts(context):
         for facts in functions:
             for act, check in facts.races():
