@@ -91,6 +91,7 @@ class PySource:
     added: tuple[int, ...]  # sorted numbers of the lines the change adds
     _lines: list[str] | None = field(default=None, repr=False)
     _touched: list[tuple[ast.AST, Parents | None]] | None = field(default=None, repr=False)
+    _statements: list[tuple[ast.stmt, Parents]] | None = field(default=None, repr=False)
     _added_text: str | None = field(default=None, repr=False)
 
     @property
@@ -152,13 +153,39 @@ class PySource:
                 children = [c for c in children if not hasattr(c, "lineno") or _touches(lines, *span(c))]
             stack.extend((child, here) for child in reversed(children))
 
+    def touched_statements(self) -> list[tuple[ast.stmt, Parents]]:
+        """Every statement whose lines include an added line, with the statements above it (and the
+        module), in source order. Expressions are not entered: finding the functions and class bodies a
+        change touches costs a walk of the statements, not of every node. Done once and kept."""
+        if self._statements is None:
+            self._statements = list(self._walk_statements()) if self.tree is not None and self.added else []
+        return self._statements
+
+    def _walk_statements(self) -> Iterator[tuple[ast.stmt, Parents]]:
+        assert self.tree is not None
+        whole = len(self.added) >= self.line_count
+        root = Parents(self.tree, None)
+        stack: list[tuple[ast.stmt, Parents]] = [(s, root) for s in reversed(self.tree.body)]
+        while stack:
+            stmt, parents = stack.pop()
+            if not whole and not _touches(self.added, *span(stmt)):
+                continue
+            yield stmt, parents
+            here = Parents(stmt, parents)
+            blocks = [getattr(stmt, "body", [])]
+            blocks += [h.body for h in getattr(stmt, "handlers", ())] + [
+                c.body for c in getattr(stmt, "cases", ())
+            ]
+            blocks += [getattr(stmt, "orelse", []), getattr(stmt, "finalbody", [])]
+            stack.extend((child, here) for block in reversed(blocks) for child in reversed(block))
+
     def touched_functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
         """The innermost functions (and methods) that contain an added line, in source order."""
         import ast
 
         touched: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         outer: set[int] = set()  # ids of touched functions that hold another touched function
-        for node, parents in self.walk_touched():
+        for node, parents in self.touched_statements():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 touched.append(node)
                 outer.update(
