@@ -1593,3 +1593,41 @@ def test_a_50000_line_module(shop: Repo, djgate) -> None:  # type: ignore[no-unt
     whole = codes(djgate, "--all-files")
     elapsed = time.perf_counter() - start
     assert len(whole) == 12_500 + 1 and elapsed < 20, f"{len(whole)} findings in {elapsed:.1f}s"
+
+
+def test_touched_statements_enter_every_block_but_no_expression() -> None:
+    import ast
+
+    from djgate.pysource import parse_source
+
+    source = (
+        "class A:\n"  # 1
+        "    def m(self, x):\n"  # 2
+        "        try:\n"  # 3
+        "            pass\n"  # 4
+        "        except ValueError:\n"  # 5
+        "            match x:\n"  # 6
+        "                case 1:\n"  # 7
+        "                    y = lambda: 1\n"  # 8
+        "        finally:\n"  # 9
+        "            z = 2\n"  # 10
+        "\n"
+        "\n"
+        "def untouched():\n"  # 13
+        "    return 3\n"
+    )
+    parsed = parse_source("a.py", source.encode(), (8, 10))
+    touched = parsed.touched_statements()
+    assert [(type(s).__name__, s.lineno) for s, _ in touched] == [
+        ("ClassDef", 1),
+        ("FunctionDef", 2),
+        ("Try", 3),
+        ("Match", 6),
+        ("Assign", 8),
+        ("Assign", 10),
+    ]
+    assigned, parents = touched[4]
+    assert [type(p).__name__ for p in parents] == ["Match", "Try", "FunctionDef", "ClassDef", "Module"]
+    assert isinstance(assigned, ast.Assign)
+    whole = parse_source("a.py", source.encode(), tuple(range(1, 15)))
+    assert [s.lineno for s, _ in whole.touched_statements()] == [1, 2, 3, 4, 6, 8, 10, 13, 14]

@@ -422,31 +422,38 @@ class FunctionFacts:
         if not isinstance(func, ast.Attribute):
             return None
         method, receiver = _method(func.attr), func.value
-        if method == "select_for_update":
-            self.locks.append(call.lineno)
-        elif method == "mount":
-            _forget_mounted(call, self.bindings)
-        model = self.queryset_model(receiver)
-        if method == "get" and model and model != "?":
-            self._gets.append(Check(call.lineno, model, f"{describe(func)}()"))
-        label = f"{describe(func)}()"
         form = False
-        if method in ALWAYS_WRITES or (method in MANAGER_WRITES and model is not None):
-            if method == "create" and model and model != "?":
-                self.acts.append(Act(call.lineno, model, label))
-        elif method in ("save", "delete") and not _positional(call):
-            if method == "save" and any(k.arg == "commit" for k in call.keywords):
-                return None  # form.save(commit=False) builds an instance, writes nothing
+        if method in ALWAYS_WRITES:
+            pass
+        elif method in MANAGER_WRITES or method == "get":
+            model = self.queryset_model(receiver)
+            if model is None:
+                return None
+            if method == "get":  # the check of a try/except DoesNotExist
+                if model != "?":
+                    self._gets.append(Check(call.lineno, model, f"{describe(func)}()"))
+                return None
+            if method == "create" and model != "?":
+                self.acts.append(Act(call.lineno, model, f"{describe(func)}()"))
+        elif method in ("save", "delete"):
+            if _positional(call) or (method == "save" and any(k.arg == "commit" for k in call.keywords)):
+                return None  # image.save(buffer), cache.delete(key); form.save(commit=False) writes nothing
             owner = describe(receiver).rpartition(".")[2]
             if owner == "session":
                 return None  # request.session: the session backend, not the app's models
             form = FORM.search(owner.partition("(")[0]) is not None
             bound = self.bindings.get(receiver.id) if isinstance(receiver, ast.Name) else None
             if method == "save" and isinstance(bound, Bound) and bound.kind == "new":
-                self.acts.append(Act(call.lineno, bound.model, label))
+                self.acts.append(Act(call.lineno, bound.model, f"{describe(func)}()"))
+        elif method == "select_for_update":
+            self.locks.append(call.lineno)
+            return None
+        elif method == "mount":
+            _forget_mounted(call, self.bindings)
+            return None
         elif not (method in RELATED_WRITES and self.related_manager(receiver)):
             return None
-        write = Write(call.lineno, label, form, atomic)
+        write = Write(call.lineno, f"{describe(func)}()", form, atomic)
         self.writes.append(write)
         return write
 
@@ -454,18 +461,18 @@ class FunctionFacts:
         import ast
 
         made = self.http.resolve(call.func)
-        state, name, hint = None, describe(call.func), ""
+        state, hint = None, "pass a timeout in seconds: {name}(..., timeout=10)"
         if made is not None:
             library, function = made
             if library == "requests" and function in REQUESTS_FUNCTIONS:
                 state = timeout_state(call)
-                hint = f"pass a timeout in seconds: {name}(..., timeout=10)"
             elif library == "httpx" and function in HTTPX_FUNCTIONS:
-                state = timeout_state(call)
-                hint = f"pass a timeout in seconds: {name}(..., timeout=10.0)"
+                state, hint = timeout_state(call), "pass a timeout in seconds: {name}(..., timeout=10.0)"
             elif library == "urllib.request" and function == "urlopen":
-                state = timeout_state(call, position=2)
-                hint = f"pass a timeout in seconds: {name}(url, timeout=10)"
+                state, hint = (
+                    timeout_state(call, position=2),
+                    "pass a timeout in seconds: {name}(url, timeout=10)",
+                )
         elif isinstance(call.func, ast.Attribute) and call.func.attr in HTTPX_FUNCTIONS:
             receiver = call.func.value
             client = self.http.client(receiver)
@@ -479,14 +486,15 @@ class FunctionFacts:
             state = timeout_state(call)
             if client.library == "httpx":
                 hint = (
-                    f"make the client with one, httpx.Client(timeout=10.0), or pass {name}(..., timeout=10.0)"
+                    "make the client with one, httpx.Client(timeout=10.0), or pass {name}(..., timeout=10.0)"
                 )
             else:
-                hint = f"a requests Session has no default timeout: pass {name}(..., timeout=10)"
-        if state == "missing":
-            self.untimed.append(Untimed(call.lineno, f"{name}() without a timeout", hint))
-        elif state == "none":
-            self.untimed.append(Untimed(call.lineno, f"{name}() with timeout=None waits forever", hint))
+                hint = "a requests Session has no default timeout: pass {name}(..., timeout=10)"
+        if state not in ("missing", "none"):
+            return
+        name = describe(call.func)
+        what = "without a timeout" if state == "missing" else "with timeout=None waits forever"
+        self.untimed.append(Untimed(call.lineno, f"{name}() {what}", hint.format(name=name)))
 
     # -- what names hold
 
@@ -640,7 +648,7 @@ def judged_functions(source: PySource) -> list[tuple[Function, Parents | None]]:
     import ast
 
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
-    functions = [(n, p) for n, p in source.walk_touched() if isinstance(n, kinds)]
+    functions = [(n, p) for n, p in source.touched_statements() if isinstance(n, kinds)]
     nested: dict[int, int] = {}  # id of a function -> added lines inside the touched functions it holds
     for node, parents in functions:
         outer = next((p for p in parents or () if isinstance(p, kinds)), None)
@@ -942,7 +950,7 @@ def unique_together(context: Context) -> Iterator[Finding]:
     for source in judged_sources(context):
         if "unique_together" not in (source.text or ""):
             continue
-        for node, parents in source.walk_touched():
+        for node, parents in source.touched_statements():
             if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
                 continue
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
