@@ -241,6 +241,16 @@ def ping(url):
 def ping_named(url):
     return urllib.request.urlopen(url, timeout=10).status
 
+# == parameter-shadows-module-client catalog/clients.py
+import httpx
+
+client = httpx.Client(base_url="https://search.example")
+
+
+def fetch(client, url):
+    # the caller's client, not the module's
+    return client.get(url)
+
 # == not-the-library orders/pending.py
 def latest(requests):
     # `requests` here is a dict of pending requests, not the library

@@ -277,7 +277,11 @@ class FunctionFacts:
         self.parents = parents
         self.module = names
         self.http = names  # replaced by a copy when the function imports an HTTP library itself
-        self.bindings: dict[str, Binding] = dict(names.clients)
+        arguments = func.args
+        parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        parameters += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+        shadowed = {a.arg for a in parameters}  # a parameter named like a module-level client is not it
+        self.bindings: dict[str, Binding] = {k: v for k, v in names.clients.items() if k not in shadowed}
         self.writes: list[Write] = []
         self.untimed: list[Untimed] = []
         self.checks: list[Check] = []
