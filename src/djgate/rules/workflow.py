@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 
     Function = ast.FunctionDef | ast.AsyncFunctionDef
 
-# Words one of the function rules needs in a file before its functions are worth reading.
-WORDS = ("requests", "httpx", "urlopen", ".save(", ".delete(", "create(", ".update(", "bulk_", ".add(",
-         ".remove(", ".set(", ".clear(")  # fmt: skip
+# Words one of the function rules needs in a file before its functions are worth reading (async twins too).
+WORDS = ("requests", "httpx", "urlopen", "save(", "delete(", "create(", "update(", "bulk_", "add(", "remove(",
+         "set(", "clear(")  # fmt: skip
 
 REQUESTS_FUNCTIONS = frozenset({"request", "get", "options", "head", "post", "put", "patch", "delete"})
 HTTPX_FUNCTIONS = REQUESTS_FUNCTIONS | {"stream"}
@@ -52,18 +52,10 @@ ALWAYS_WRITES = frozenset({"get_or_create", "update_or_create", "bulk_create", "
 MANAGER_WRITES = frozenset({"create", "update"})
 RELATED_WRITES = frozenset({"add", "remove", "set", "clear"})
 # Django's async twins (`acreate`, `asave`, `aexists`, ...) count as the method they wrap.
-ASYNC_TWINS = frozenset(
-    "a" + name
-    for name in (
-        *INSTANCE_METHODS,
-        *ALWAYS_WRITES,
-        *MANAGER_WRITES,
-        *RELATED_WRITES,
-        "save",
-        "delete",
-        "exists",
-    )
+ORM_METHODS = (
+    INSTANCE_METHODS | ALWAYS_WRITES | MANAGER_WRITES | RELATED_WRITES | {"save", "delete", "exists"}
 )
+ASYNC_TWINS = frozenset("a" + name for name in ORM_METHODS)
 KNOWN_INSTANCES = frozenset({"request.user", "self.request.user", "self.object"})
 DRF_VIEW_SUFFIXES = ("ViewSet", "APIView")
 NINJA_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_operation"})
@@ -211,7 +203,7 @@ def _forget_mounted(call: ast.Call, clients: dict[str, Binding]) -> None:
 
 
 def timeout_state(call: ast.Call, position: int | None = None) -> str:
-    """ "given", "none" (timeout=None), "missing", or "unknown" (`**kwargs` or `*args` may carry it)."""
+    """One of given, none (`timeout=None`), missing, unknown (`**kwargs` or `*args` may carry it)."""
     import ast
 
     for keyword in call.keywords:
