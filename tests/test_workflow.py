@@ -416,6 +416,15 @@ async def place(cart):
         line.order = order
         await line.asave()
 
+# == async-save-and-update orders/async_status.py
+from orders.models import Order
+
+
+async def close(order):
+    order.closed = True
+    await order.asave()  # expect: DJG602
+    await Order.objects.filter(parent=order).aupdate(closed=True)
+
 # == decorated-atomic orders/services_ok.py
 from django.db import transaction
 
