@@ -54,32 +54,25 @@ class RepoFacts:
     def __init__(self, repo: GitRepo, changesets: Sequence[ChangeSet]) -> None:
         self.repo = repo
         self.changesets = changesets
-        self._blobs: dict[str, bytes] | None = None
+        self._prefetched = False
         self._existing: set[tuple[str, str]] | None = None
-        self._objects: dict[str, bytes] = {}  # content by object id, for old_contents and tree_contents
+        self._objects: dict[str, bytes] = {}  # content by object name (id, or `<commit>:<path>`)
         self._asked_paths: set[str] = set()
         self._missing: set[str] = set()  # names git answered "missing" for: not asked again
 
     def contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
-        if self._blobs is None:
-            wanted = {
-                f.new_blob: f.new_blob
-                for cs in self.changesets
-                for f in cs.files
-                if f.new_blob and f.added and not f.binary
-            }
-            self._blobs = self.repo.read_blobs(wanted)
+        if not self._prefetched:  # every ChangeSet's changed text files, in one call
+            self._prefetched = True
+            self._read(
+                {
+                    f.new_blob: f.new_blob
+                    for cs in self.changesets
+                    for f in cs.files
+                    if f.new_blob and f.added and not f.binary
+                }
+            )
         ids = {f.path: f.new_blob for f in changeset.files if f.new_blob}
-        out = {}
-        for path in paths:
-            oid = ids.get(path)
-            if oid is None:
-                continue
-            if oid not in self._blobs:  # a file with no added lines, asked for all the same
-                self._blobs.update(self.repo.read_blobs({oid: oid}))
-            if oid in self._blobs:
-                out[path] = self._blobs[oid]
-        return out
+        return self._read({p: ids[p] for p in paths if p in ids})
 
     def existing(self, changeset: ChangeSet, paths: Iterable[str]) -> set[str]:
         paths = list(paths)

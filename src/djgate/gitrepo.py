@@ -194,15 +194,7 @@ class GitRepo:
 
     def existing_paths(self, paths: Iterable[str], rev: str | None = None) -> set[str]:
         """Which of `paths` exist in a commit's tree, or in the index when rev is None."""
-        wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
-        if not wanted:
-            return set()
-        prefix = ":" if rev is None else f"{rev}:"
-        lines = "".join(f"{prefix}{p}\n" for p in wanted).encode()
-        out = self.run(["cat-file", "--batch-check"], stdin=lines).decode("utf-8", "replace")
-        return {
-            p for p, answer in zip(wanted, out.splitlines(), strict=False) if not answer.endswith(" missing")
-        }
+        return {p for _, p in self.existing_paths_at((rev or "", p) for p in paths)}
 
     # -- ChangeSets ---------------------------------------------------------------------------------
 
@@ -268,7 +260,8 @@ class GitRepo:
         return out.decode().strip() or None
 
     def existing_paths_at(self, wanted: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which (commit, path) pairs exist, for many commits in one `git cat-file --batch-check`."""
+        """Which (commit, path) pairs exist, for many commits in one `git cat-file --batch-check`; the
+        commit "" names the index (`:<path>`)."""
         pairs = [(rev, p) for rev, p in dict.fromkeys(wanted) if "\n" not in p]
         if not pairs:
             return set()
