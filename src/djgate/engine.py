@@ -251,7 +251,8 @@ def merge_race(
     dirs = sorted({posixpath.dirname(p) for p in added})
     tip_files = repo.tree_files(rev_range.tip, under=dirs)
     target_files = repo.tree_files(target, under=dirs)
-    theirs = {p for p in target_files if p not in repo.tree_files(rev_range.base, under=dirs)}
+    base_files = repo.tree_files(rev_range.base, under=dirs)
+    theirs = {p for p in target_files if p not in base_files}
     if not theirs:
         return []
     merged = {**target_files, **tip_files}
