@@ -93,6 +93,10 @@ def _painter(color: bool) -> Any:
     return paint
 
 
+def _with_hint(f: Finding) -> str:
+    return f"{f.message}\n{f.hint}" if f.hint else f.message
+
+
 def _escape_data(text: str) -> str:
     # GitHub's workflow-command escaping: with CR and LF escaped, nothing can start a command line.
     return sanitize(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -116,8 +120,7 @@ def render_github(findings: Sequence[Finding]) -> str:
                 props.append(f"line={f.line}")
         title = f"{f.code} ({f.commit[:12]})" if f.commit else f.code
         props.append(f"title={_escape_property(title)}")
-        text = f.message + (f"\n{f.hint}" if f.hint else "")
-        lines.append(f"::{GITHUB_LEVELS[f.severity]} {','.join(props)}::{_escape_data(text)}")
+        lines.append(f"::{GITHUB_LEVELS[f.severity]} {','.join(props)}::{_escape_data(_with_hint(f))}")
     counts = summary(findings)
     lines.append(f"djgate: {counts['errors']} error(s), {counts['warnings']} warning(s)")
     return "\n".join(lines)
@@ -155,7 +158,7 @@ def render_sarif(findings: Sequence[Finding]) -> str:
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": SARIF_LEVELS[f.severity],
-            "message": {"text": sanitize(f.message + (f"\n{f.hint}" if f.hint else ""))},
+            "message": {"text": sanitize(_with_hint(f))},
         }
         if f.path:
             region = {"region": {"startLine": f.line}} if f.line else {}
