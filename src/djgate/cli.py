@@ -77,6 +77,13 @@ def emit(findings: Sequence[Any], fmt: str, extra: dict[str, Any] | None = None)
     return 1 if any(f.blocking for f in findings) else 0
 
 
+def read_message(msg_file: Path) -> bytes:
+    try:
+        return msg_file.read_bytes()
+    except OSError as exc:
+        raise DjgateError(f"cannot read the message file {msg_file}: {exc.strerror}") from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="djgate")
 @click.option("-v", "--verbose", is_flag=True, help="Log what djgate does, on stderr.")
@@ -93,10 +100,7 @@ def check_msg(msg_file: Path, fmt: str, config_path: Path | None, select: Any, i
     from djgate.engine import check_message
     from djgate.message import decode
 
-    try:
-        text = decode(msg_file.read_bytes())
-    except OSError as exc:
-        raise DjgateError(f"cannot read the message file {msg_file}: {exc.strerror}") from None
+    text = decode(read_message(msg_file))
     session = Session(config_path, select, ignore)
     return emit(check_message(session.repo, session.config, text), fmt)
 
@@ -221,10 +225,7 @@ def prepare_msg(msg_file: Path, source: str | None, sha: str | None, config_path
     if source:
         return 0
     session = Session(config_path, None, None)
-    try:
-        raw = msg_file.read_bytes()
-    except OSError as exc:
-        raise DjgateError(f"cannot read the message file {msg_file}: {exc.strerror}") from None
+    raw = read_message(msg_file)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
