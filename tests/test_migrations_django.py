@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from djgate.config import Config
-from djgate.django.probe import django_verdict
+from djgate.django.probe import SCRIPT, django_verdict, start_probe
 from djgate.gitrepo import GitRepo
 from djgate.project import AppMap
 
@@ -301,6 +302,75 @@ def test_settings_from_the_environment_win_over_manage_py(
     code, _, err = check(djgate)
 
     assert code == 2 and "'mysite.nonexistent' (from DJANGO_SETTINGS_MODULE) failed to import" in err
+
+
+# -- the probe started early ---------------------------------------------------------------------------
+
+
+def test_the_probe_starts_while_djgate_reads_the_change_when_models_are_staged(project: Repo) -> None:
+    repo = GitRepo.discover(project.path)
+    config = Config()
+    assert start_probe(repo, config, repo.staged()) is None  # nothing staged: nothing to start
+    append(project, "orders/views.py", "# not model state\n")
+    project.stage()
+    assert start_probe(repo, config, repo.staged()) is None  # a name that does not look like models
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+    assert start_probe(repo, Config(ignore=("DJG301",)), repo.staged()) is None
+
+    started = start_probe(repo, config, repo.staged())
+    assert started is not None and started.proc is not None
+    verdict = django_verdict(repo, config, repo.staged(), AppMap(repo.apps(), config), started)
+
+    assert started.used and started.proc.returncode == 0  # the early probe gave the answer
+    assert verdict is not None and [p.operations for p in verdict.pending] == [("+ Add field note to order",)]
+
+
+def test_a_probe_started_early_and_not_needed_is_stopped_without_booting(project: Repo, djgate: Any) -> None:
+    log = boot_log(project)
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+    first = check(djgate)
+    assert boots(log) == 1
+    repo = GitRepo.discover(project.path)
+    config = Config()
+
+    started = start_probe(repo, config, repo.staged())
+    assert started is not None and started.proc is not None
+    verdict = django_verdict(repo, config, repo.staged(), AppMap(repo.apps(), config), started)
+    assert verdict is not None and verdict.cached  # answered from the cache: the probe was not asked
+    started.discard()
+
+    assert not started.used and started.proc.returncode is not None  # stopped, not left running
+    assert boots(log) == 1  # it had not imported the settings
+    assert check(djgate) == first
+
+
+def test_the_probe_exits_quietly_when_no_request_comes(venv: Path) -> None:
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), str(SCRIPT)], input=b"", capture_output=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+
+
+def test_a_project_with_its_own_django_gets_it_not_the_preloaded_one(project: Repo, venv: Path) -> None:
+    # A project that vendors Django (here: a link to the installed one) must boot the copy manage.py
+    # would import, not the one the probe preloaded from the interpreter's site-packages.
+    (installed,) = venv.glob("lib/python*/site-packages/django")
+    (project.path / "django").symlink_to(installed, target_is_directory=True)
+    request = json.dumps({"project_dir": str(project.path), "settings": "mysite.settings"}).encode()
+
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), str(SCRIPT)],
+        input=request,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+    answer = json.loads(result.stdout)
+    assert answer["status"] == "ok"
+    assert answer["django"]["file"] == str(project.path / "django" / "__init__.py")
 
 
 # -- range mode: a commit's tree is judged the same way ------------------------------------------------

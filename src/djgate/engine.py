@@ -19,6 +19,7 @@ from djgate.project import AppMap
 from djgate.rules import Context, run_rules
 
 if TYPE_CHECKING:
+    from djgate.django.probe import ProbeProcess
     from djgate.django.verdict import DjangoVerdict
 
 # Which rule families each door runs. Later families (secrets, print, migrations, ...) join here.
@@ -123,8 +124,14 @@ class RepoFacts:
 
 
 def judge(
-    facts: RepoFacts, config: Config, changeset: ChangeSet, apps: AppMap, families: Iterable[str]
+    facts: RepoFacts,
+    config: Config,
+    changeset: ChangeSet,
+    apps: AppMap,
+    families: Iterable[str],
+    probe: ProbeProcess | None = None,
 ) -> Verdict:
+    """The rules of the families on one ChangeSet. `probe`: a Django probe started early, for DJG301."""
     message = None
     if changeset.message is not None:
         message = Message.from_text(changeset.message, changeset.comment_char)
@@ -132,7 +139,7 @@ def judge(
 
     @functools.cache
     def django() -> DjangoVerdict | None:
-        asked.append(_django(facts.repo, config, changeset, apps))
+        asked.append(_django(facts.repo, config, changeset, apps, probe))
         return asked[-1]
 
     context = Context(
@@ -156,10 +163,12 @@ def judge(
     return Verdict(changeset, findings, used, booted)
 
 
-def _django(repo: GitRepo, config: Config, changeset: ChangeSet, apps: AppMap) -> DjangoVerdict | None:
+def _django(
+    repo: GitRepo, config: Config, changeset: ChangeSet, apps: AppMap, probe: ProbeProcess | None
+) -> DjangoVerdict | None:
     from djgate.django.probe import django_verdict  # only when a rule asks: it may boot Django
 
-    return django_verdict(repo, config, changeset, apps)
+    return django_verdict(repo, config, changeset, apps, probe)
 
 
 def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
@@ -172,8 +181,18 @@ def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
 def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED_FAMILIES) -> list[Finding]:
     """pre-commit: the staged files, before the editor opens."""
     staged = repo.staged()
-    facts = RepoFacts(repo, [staged])
-    return judge(facts, config, staged, AppMap(repo.apps(), config), families).findings
+    families = tuple(families)
+    probe = None
+    if "migrations" in families:
+        from djgate.django.probe import start_probe  # Django imports while the rest is read
+
+        probe = start_probe(repo, config, staged)
+    try:
+        facts = RepoFacts(repo, [staged])
+        return judge(facts, config, staged, AppMap(repo.apps(), config), families, probe).findings
+    finally:
+        if probe is not None:
+            probe.discard()
 
 
 def check_files(

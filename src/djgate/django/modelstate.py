@@ -48,6 +48,17 @@ def is_root(path: str, apps: AppMap) -> bool:
     return posixpath.basename(directory) == "migrations" and posixpath.dirname(directory) in apps.apps
 
 
+def looks_model_affecting(path: str) -> bool:
+    """Whether a path's name alone says it is likely to change the model state (no app map, no imports:
+    a hint for starting Django early, never a verdict)."""
+    if not path.endswith(".py"):
+        return False
+    parts = path.split("/")
+    return parts[-1] in ("models.py", "settings.py", "apps.py", "__init__.py") or any(
+        part in ("models", "settings", "migrations") for part in parts[:-1]
+    )
+
+
 def module_paths(py_files: Iterable[str], project_dir: str) -> dict[str, str]:
     """Dotted module name -> path, for the Python files under the project directory."""
     prefix = f"{project_dir}/" if project_dir else ""

@@ -29,7 +29,13 @@ from djgate.django.environment import (
     find_project,
     settings_of_manage_py,
 )
-from djgate.django.modelstate import Statement, can_change_model_state, import_statements, model_state_files
+from djgate.django.modelstate import (
+    Statement,
+    can_change_model_state,
+    import_statements,
+    looks_model_affecting,
+    model_state_files,
+)
 from djgate.errors import DjgateError
 from djgate.gitrepo import GitRepo
 from djgate.project import AppMap
@@ -44,9 +50,12 @@ CACHE_ENTRIES = 64  # verdicts kept per repository
 CACHE_SUFFIX = ".verdict"
 
 
-def django_verdict(repo: GitRepo, config: Config, changeset: ChangeSet, apps: AppMap) -> DjangoVerdict | None:
+def django_verdict(
+    repo: GitRepo, config: Config, changeset: ChangeSet, apps: AppMap, started: ProbeProcess | None = None
+) -> DjangoVerdict | None:
     """Django's verdict on the tree the ChangeSet leads to; None when DJG301 is off or the change cannot
-    alter the model state. Raises DjgateError when Django should be asked and cannot be."""
+    alter the model state. Raises DjgateError when Django should be asked and cannot be. `started`: a
+    probe the door started early (`start_probe`), used if Django must be asked."""
     if not config.enabled("DJG301"):
         return None
     changed = [f.path for f in changeset.files if f.status != "D"]
@@ -68,7 +77,7 @@ def django_verdict(repo: GitRepo, config: Config, changeset: ChangeSet, apps: Ap
     key = cache.key(python.path, settings, project.directory, {p: py_files[p] for p in state})
     answer = cache.load(key)
     if answer is None:
-        answer = probe_tree(repo, rev, sorted(state), apps, python, project, config.probe_timeout)
+        answer = probe_tree(repo, rev, sorted(state), apps, python, project, config.probe_timeout, started)
         cache.store(key, answer)
     else:
         log.debug("Django's verdict for this content is cached: Django not booted")
@@ -83,6 +92,7 @@ def probe_tree(
     python: Interpreter,
     project: Project,
     timeout: int,
+    started: ProbeProcess | None = None,
 ) -> dict[str, Any]:
     """Run the probe on the working tree if it holds the judged content, else on a temporary copy."""
     import shutil
@@ -92,50 +102,106 @@ def probe_tree(
         watched = [*state, *(f"{root}/migrations/" for root in apps.apps)]
         dirty = repo.dirty_paths(watched)
         if not dirty:
-            return run_probe(python, repo.root, project, timeout)
+            return run_probe(python, repo.root, project, timeout, started)
         log.debug("the working tree differs from the index (%s): probing a copy of the index", dirty[0])
     copy = Path(tempfile.mkdtemp(prefix="djgate-tree-"))
     try:
         repo.export_tree(copy, rev)
-        return run_probe(python, copy, project, timeout)
+        return run_probe(python, copy, project, timeout, started)
     finally:
         shutil.rmtree(copy, ignore_errors=True)
 
 
-def run_probe(python: Interpreter, tree: Path, project: Project, timeout: int) -> dict[str, Any]:
-    """Run probe_script.py with the project's interpreter in `tree`; its answer, with paths made
-    relative to the tree."""
+class ProbeProcess:
+    """probe_script.py running in the project's interpreter. It imports Django before it reads its
+    request, so a door that sees a change likely to need Django starts it early (`start`) and Django's
+    own imports, most of a probe's time, overlap djgate's work; `discard` stops it when Django turns out
+    not to be needed after all (a cached verdict, nothing model-affecting)."""
+
+    def __init__(self, python: Interpreter, cwd: Path) -> None:
+        import subprocess
+
+        self.python = python
+        self.used = False
+        self.error: OSError | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        try:
+            self.proc = subprocess.Popen(
+                [python.path, str(SCRIPT)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=cwd,
+            )
+        except OSError as exc:
+            self.error = exc
+
+    @property
+    def where(self) -> str:
+        return f"{self.python.path} (from {self.python.found_via})"
+
+    def ask(self, request: Mapping[str, Any], timeout: int) -> tuple[bytes, bytes, int]:
+        """Send the request; the probe's stdout, stderr and exit code."""
+        import json
+        import subprocess
+
+        self.used = True
+        if self.proc is None:
+            assert self.error is not None
+            raise DjgateError(f"cannot run {self.where}: {self.error.strerror}; set [tool.djgate] python")
+        try:
+            out, err = self.proc.communicate(json.dumps(request).encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.discard()
+            raise DjgateError(
+                f"the Django probe did not finish within {timeout} s (probe_timeout) with {self.where}; "
+                "look for a database or network call at import time (settings, models, "
+                "AppConfig.ready()), or raise [tool.djgate] probe_timeout"
+            ) from None
+        return out, err, self.proc.returncode
+
+    def discard(self) -> None:
+        """Stop the probe if it is still running (its answer is not needed)."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+def start_probe(repo: GitRepo, config: Config, changeset: ChangeSet) -> ProbeProcess | None:
+    """Start the probe now when the change is likely to need Django (it touches a file whose name says it
+    can change the model state), so that Django imports while djgate reads the change. None when not
+    likely, or when the interpreter cannot be found (the probe's own path says why, if needed)."""
+    if not config.enabled("DJG301"):
+        return None
+    paths = [p for f in changeset.files for p in (f.path, f.old_path) if p]
+    if not any(looks_model_affecting(p) for p in paths):
+        return None
+    try:
+        python = find_interpreter(repo.root, config)
+    except DjgateError:
+        return None
+    log.debug("starting the Django probe early with %s", python.path)
+    return ProbeProcess(python, repo.root)
+
+
+def run_probe(
+    python: Interpreter, tree: Path, project: Project, timeout: int, started: ProbeProcess | None = None
+) -> dict[str, Any]:
+    """Run probe_script.py with the project's interpreter in `tree` (the one started early if it is the
+    same interpreter); its answer, with paths made relative to the tree."""
     import json
-    import subprocess
 
     directory = tree / project.directory if project.directory else tree
-    request = json.dumps({"project_dir": str(directory), "settings": project.settings}).encode()
-    where = f"{python.path} (from {python.found_via})"
+    process = started if started is not None and started.python.path == python.path else None
+    if process is None or process.used:
+        process = ProbeProcess(python, directory)
+    out, err, returncode = process.ask({"project_dir": str(directory), "settings": project.settings}, timeout)
     try:
-        proc = subprocess.run(
-            [python.path, str(SCRIPT)],
-            input=request,
-            capture_output=True,
-            cwd=directory,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise DjgateError(
-            f"the Django probe did not finish within {timeout} s (probe_timeout) with {where}; look for "
-            "a database or network call at import time (settings, models, AppConfig.ready()), or raise "
-            "[tool.djgate] probe_timeout"
-        ) from None
-    except OSError as exc:
-        raise DjgateError(f"cannot run {where}: {exc.strerror}; set [tool.djgate] python") from None
-    try:
-        answer: dict[str, Any] = json.loads(proc.stdout)
+        answer: dict[str, Any] = json.loads(out)
     except ValueError:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines() or [
-            f"exit code {proc.returncode}"
-        ]
-        raise DjgateError(f"the Django probe failed with {where}: {lines[-1]}; {OFF}") from None
-    _raise_for_status(answer, where, project)
+        lines = err.decode("utf-8", "replace").strip().splitlines() or [f"exit code {returncode}"]
+        raise DjgateError(f"the Django probe failed with {process.where}: {lines[-1]}; {OFF}") from None
+    _raise_for_status(answer, process.where, project)
     for pending in answer["pending"]:
         path = pending["path"]
         if path and Path(path).is_relative_to(tree):

@@ -1,9 +1,10 @@
 # mypy: disable-error-code="import-not-found"
 """djgate's Django probe. djgate never imports it: it runs as a script with the project's own interpreter.
 
-Standard library and Django only. Reads a JSON request on stdin ({"project_dir", "settings"}), boots
-Django with the project's settings but a dummy database and no system checks, and writes one JSON object
-on stdout:
+Standard library and Django only. It starts by importing Django's own modules (most of its time, and the
+same for every project), so djgate can start it before it knows whether Django is needed; then it reads a
+JSON request on stdin ({"project_dir", "settings"}; empty: not needed after all, exit), boots Django with
+the project's settings but a dummy database and no system checks, and writes one JSON object on stdout:
 
     {"status": "ok", "django": {...}, "pending": [...], "irreversible": [...], "graph_error": null}
 
@@ -17,8 +18,9 @@ from __future__ import annotations
 import sys
 
 # Run as a file, sys.path[0] is djgate's package directory, whose modules (config, project, ...) would
-# shadow the project's. The project's directory takes its place, as manage.py's does when it runs.
-sys.path[0] = ""
+# shadow the project's. The project's directory takes its place once the request names it, as manage.py's
+# does when it runs; until then only the interpreter's own paths are searched.
+del sys.path[0]
 
 import json  # noqa: E402
 import os  # noqa: E402
@@ -41,12 +43,51 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}{where}"[:500]
 
 
-def boot(settings_module: str) -> dict[str, Any] | None:
-    """Import the settings and set Django up; None when it worked, else the answer that says why not."""
+# What the probe imports whatever the project: the migration machinery, and what django.setup() and the
+# contrib apps import on the way (logging configuration, mail, http, urls, templates, generic views). None
+# of these reads the settings at import time.
+PRELOAD = (
+    "django.db.models",
+    "django.db.migrations.autodetector",
+    "django.db.migrations.loader",
+    "django.db.migrations.questioner",
+    "django.db.migrations.state",
+    "django.utils.log",
+    "django.urls",
+    "django.http",
+    "django.views.generic",
+    "django.template.defaultfilters",
+    "django.template.defaulttags",
+    "django.db.backends.base.base",
+    "django.core.serializers.json",
+)
+
+
+def preload() -> dict[str, Any] | None:
+    """Import the parts of Django every probe needs, before the request arrives (none of them reads the
+    settings); None when it worked, else the answer that says why not."""
     try:
-        import django
+        import django  # noqa: F401
     except ImportError as exc:
         return {"status": "no-django", "detail": one_line(exc)}
+    from importlib import import_module
+
+    for module in PRELOAD:
+        try:
+            import_module(module)
+        except Exception:  # whatever it is, boot() meets it again and says so
+            break
+    return None
+
+
+def shadowed(project_dir: str) -> bool:
+    """Whether the project directory has a `django` of its own, which its manage.py would import."""
+    return any(os.path.exists(os.path.join(project_dir, name)) for name in ("django", "django.py"))
+
+
+def boot(settings_module: str) -> dict[str, Any] | None:
+    """Import the settings and set Django up; None when it worked, else the answer that says why not."""
+    import django
     from django.conf import settings
 
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
@@ -179,14 +220,28 @@ def probe(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
-    request = json.loads(sys.stdin.read())
-    os.chdir(request["project_dir"])
-    sys.path[0] = os.getcwd()
-    # Whatever the project prints while it boots goes to stderr; stdout carries the answer alone.
+    # Whatever Django or the project prints goes to stderr; stdout carries the answer alone.
     answer_fd = os.dup(1)
     os.dup2(2, 1)
+    restarted = len(sys.argv) > 1  # by the shadowed() case below, with the request as its argument
+    if restarted:
+        data, failed = sys.argv[1], None
+    else:
+        failed = preload()
+        data = sys.stdin.read()
+        if not data.strip():
+            return 0  # djgate found it does not need Django
+    request = json.loads(data)
+    if not restarted and failed is None and shadowed(request["project_dir"]):
+        # The Django preloaded is not the one the project imports: start afresh, the project's first.
+        os.dup2(answer_fd, 1)
+        os.execv(sys.executable, [sys.executable, os.path.abspath(__file__), data])
+    os.chdir(request["project_dir"])
+    sys.path.insert(0, os.getcwd())
+    if restarted:
+        failed = preload()
     try:
-        answer = probe(request)
+        answer = failed or probe(request)
     except SystemExit as exc:
         answer = {"status": "setup", "detail": f"the project called sys.exit({exc.code}) while Django booted"}
     os.write(answer_fd, json.dumps(answer).encode())
