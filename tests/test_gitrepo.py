@@ -205,3 +205,41 @@ def test_parse_diff_typechange_consumes_two_patches() -> None:
     assert [(c.path, c.status) for c in changes] == [("x.py", "T"), ("y.py", "A")]
     assert changes[0].added == ()  # a symlink's target is not code
     assert [a.text for a in changes[1].added] == ["why"]
+
+
+def test_one_cat_file_process_serves_every_read(repo: Repo) -> None:
+    files = {f"pkg/m{i:04}.py": f"# {i}\n" * (i % 3) for i in range(1100)}  # more than one chunk; empties
+    for path, text in files.items():
+        repo.write(path, text)
+    repo.stage()
+    repo.commit()
+    git = GitRepo.discover()
+
+    ids = git.tree_files(under=["pkg"])
+    assert git.read_blobs(ids) == {path: text.encode() for path, text in files.items()}
+    batch = git._batch
+    unknown = {"gone": ":no such file.py", "ok": "HEAD:pkg/m0001.py", "bad": "0" * 40}
+    assert git.read_blobs(unknown) == {"ok": b"# 1\n"}  # names git does not know are left out
+    assert git._batch is batch is not None  # the same process answered both
+
+    git.close()
+    assert batch.returncode == 0
+
+
+def test_the_index_is_listed_once_and_finds_the_apps(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.write(
+        "orders/apps.py",
+        "from django.apps import AppConfig\n\nclass OrdersConfig(AppConfig):\n"
+        "    name = 'orders'\n    label = 'shop_orders'\n",
+    )
+    repo.write("orders/models.py", "")
+    repo.stage()
+    git = GitRepo.discover()
+    listed = git.tree_files()
+    repo.write("late.py", "")
+    repo.stage()  # after the listing: a run sees the index as it was when it started
+    monkeypatch.setattr(git, "run", lambda *args, **kwargs: pytest.fail(f"another git call: {args}"))
+
+    assert git.tree_files(suffix=".py") == listed
+    assert [(a.root, a.label) for a in git.apps()] == [("orders", "shop_orders")]
+    assert "late.py" in GitRepo.discover(repo.path).tree_files()

@@ -187,6 +187,7 @@ def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED
         from djgate.django.probe import start_probe  # Django imports while the rest is read
 
         probe = start_probe(repo, config, staged)
+        repo.tree_files()  # the family lists the index anyway: the same listing finds the apps
     try:
         facts = RepoFacts(repo, [staged])
         return judge(facts, config, staged, AppMap(repo.apps(), config), families, probe).findings

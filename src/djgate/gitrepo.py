@@ -42,6 +42,7 @@ COMMIT_START = re.compile(rb"\x1e([0-9a-f]{40,64})\x00")
 HUNK_RE = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 NULL_OIDS = {"0" * 40, "0" * 64}
 SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines" are not code
+BATCH_CHUNK = 500  # objects asked of `git cat-file --batch` before reading its answers (pipes stay unblocked)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class GitRepo:
         self.root = root
         self.git_dir = git_dir
         self.head = head  # None before the first commit
+        self._index: dict[str, str] | None = None  # the index's files, listed once: it does not change
+        self._batch: subprocess.Popen[bytes] | None = None  # one `git cat-file --batch` for every read
 
     @classmethod
     def discover(cls, cwd: Path | None = None) -> GitRepo:
@@ -97,14 +100,18 @@ class GitRepo:
 
     def apps(self, rev: str | None = None) -> list[App]:
         """The Django apps in the index (rev None) or in a commit's tree."""
+        blobs: dict[str, str] = {}
+        if rev is None and self._index is not None:  # listed already: no other git call
+            markers = [p for p in self._index if is_app_marker(p)]
+            blobs = {p: self._index[p] for p in markers if p.endswith("apps.py")}
+            return discover_apps(markers, self.read_blobs(blobs))
         if rev is None:
             out = self.run(
                 ["ls-files", "-s", "-z", "--", ":(glob)**/apps.py", ":(glob)**/migrations/__init__.py"]
             )
         else:
             out = self.run(["ls-tree", "-r", "-z", "--full-tree", rev])
-        markers: list[str] = []
-        blobs: dict[str, str] = {}
+        markers = []
         for record in out.split(b"\0"):
             if not record:
                 continue
@@ -118,46 +125,78 @@ class GitRepo:
         return discover_apps(markers, self.read_blobs(blobs))
 
     def read_blobs(self, blobs: dict[str, str]) -> dict[str, bytes]:
-        """path -> content for path -> object id, in one `git cat-file --batch`."""
+        """path -> content for path -> object name (an id, `<rev>:<path>`, `:<path>` for the index); names
+        git does not know are left out. One `git cat-file --batch` serves every read of a run."""
         if not blobs:
             return {}
+        started = time.perf_counter()
+        batch = self._batch or self._start_batch()
+        assert batch.stdin is not None and batch.stdout is not None
         order = list(blobs.items())
-        out = self.run(["cat-file", "--batch"], stdin="".join(f"{oid}\n" for _, oid in order).encode())
         contents: dict[str, bytes] = {}
-        pos = 0
-        for path, _ in order:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            pos = end + 1
-            if len(header) < 3 or header[1] == b"missing":
-                continue
-            size = int(header[2])
-            contents[path] = out[pos : pos + size]
-            pos += size + 1
+        try:
+            for start in range(0, len(order), BATCH_CHUNK):
+                chunk = order[start : start + BATCH_CHUNK]
+                batch.stdin.write(
+                    "".join(f"{name}\n" for _, name in chunk).encode("utf-8", "surrogateescape")
+                )
+                batch.stdin.flush()
+                for path, _ in chunk:
+                    header = batch.stdout.readline()
+                    if not header:
+                        raise BrokenPipeError
+                    fields = header.split()
+                    if fields[-1] in (b"missing", b"ambiguous"):
+                        continue
+                    size = int(fields[2])
+                    contents[path] = batch.stdout.read(size)
+                    batch.stdout.read(1)  # the newline after the content
+        except (BrokenPipeError, ValueError, IndexError):
+            self.close()
+            raise DjgateError("git cat-file stopped answering; run djgate again with -v") from None
+        log.debug(
+            "git cat-file --batch: %d object(s), %.1f ms", len(order), (time.perf_counter() - started) * 1e3
+        )
         return contents
+
+    def _start_batch(self) -> subprocess.Popen[bytes]:
+        import atexit
+
+        try:
+            self._batch = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.root,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except FileNotFoundError:
+            raise DjgateError("git is not installed or not on PATH; install git") from None
+        atexit.register(self.close)
+        return self._batch
+
+    def close(self) -> None:
+        """End the `git cat-file --batch` process, if one was started."""
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            batch.communicate()
 
     def tree_files(
         self, rev: str | None = None, under: Sequence[str] = (), suffix: str = ""
     ) -> dict[str, str]:
         """path -> object id of the regular files in the index (rev None) or a commit's tree, optionally
-        only those under some directories and with a name ending in `suffix`; one git call."""
-        dirs = [d.rstrip("/") + "/" for d in under]
+        only those under some directories and with a name ending in `suffix`. The index is listed once
+        per run (one git call serves every question); a commit's tree, one git call per question."""
+        dirs = tuple(d.rstrip("/") + "/" for d in under)
         if rev is None:
-            out = self.run(["ls-files", "-s", "-z", "--", *dirs])
+            if self._index is None:
+                self._index = _regular_files(self.run(["ls-files", "-s", "-z"]), index=True)
+            files = self._index
         else:
-            out = self.run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *dirs])
-        files: dict[str, str] = {}
-        for record in out.split(b"\0"):
-            meta, _, raw_path = record.partition(b"\t")
-            fields = meta.split()
-            if len(fields) < 3 or fields[0] not in (b"100644", b"100755"):
-                continue  # symlinks, submodules, conflict stages other than the merged one
-            if rev is None and fields[2] != b"0":
-                continue
-            path = os.fsdecode(raw_path)
-            if path.endswith(suffix):
-                files[path] = fields[1 if rev is None else 2].decode()
-        return files
+            files = _regular_files(self.run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *dirs]))
+        if not (dirs or suffix):
+            return dict(files)
+        return {p: oid for p, oid in files.items() if p.endswith(suffix) and (not dirs or p.startswith(dirs))}
 
     def whole_files(self, paths: Sequence[str] | None = None) -> list[FileChange]:
         """Files of the index as if the change added them whole (every line an added line): all of them, or
@@ -320,6 +359,21 @@ def _git(
 
 
 # -- parsing git's output (pure functions, tested directly) -------------------------------------------
+
+
+def _regular_files(out: bytes, index: bool = False) -> dict[str, str]:
+    """path -> object id from `git ls-files -s -z` (index) or `git ls-tree -r -z`: regular files only (no
+    symlinks, no submodules) and, in the index, only merged entries (conflict stages are not files yet)."""
+    files: dict[str, str] = {}
+    for record in out.split(b"\0"):
+        meta, _, raw_path = record.partition(b"\t")
+        fields = meta.split()
+        if len(fields) < 3 or fields[0] not in (b"100644", b"100755"):
+            continue
+        if index and fields[2] != b"0":
+            continue
+        files[os.fsdecode(raw_path)] = fields[1 if index else 2].decode()
+    return files
 
 
 def parse_log(out: bytes) -> Iterable[ChangeSet]:
