@@ -7,7 +7,6 @@ model earns its cost (resolving and validating revisions for ranges).
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import subprocess
@@ -17,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from djgate import log
 from djgate.changeset import AddedLine, ChangeSet, FileChange
 from djgate.errors import DjgateError
 from djgate.project import App, discover_apps, is_app_marker
-
-log = logging.getLogger(__name__)
 
 # Settings a user's git config may hold that would change the output we parse.
 DIFF_OPTIONS = (

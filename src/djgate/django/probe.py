@@ -13,12 +13,12 @@ probe itself; the cache entry is dropped when Django's installation changes.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from djgate import log
 from djgate.changeset import ChangeSet
 from djgate.config import Config
 from djgate.django.environment import (
@@ -43,7 +43,6 @@ from djgate.project import AppMap
 if TYPE_CHECKING:
     from djgate.django.verdict import DjangoVerdict
 
-log = logging.getLogger(__name__)
 
 SCRIPT = Path(__file__).with_name("probe_script.py")
 CACHE_ENTRIES = 64  # verdicts kept per repository
