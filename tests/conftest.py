@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from djgate.cli import main
+from djgate.console import main
 
 ROOT = Path(__file__).resolve().parents[1]
 # Fixtures for end-to-end tests through the real pre-commit framework (precommit_source, precommit_repo).

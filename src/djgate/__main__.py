@@ -1,3 +1,3 @@
-from djgate.cli import main
+from djgate.console import main
 
 raise SystemExit(main())

@@ -1,37 +1,34 @@
-"""The `djgate` command. Every door builds a ChangeSet, runs the rules and reports; exit 0/1/2."""
+"""The `djgate` command line (click): every command, its help and its usage errors. What a command does
+lives in `djgate.commands`; the console script (`djgate.console`) reads the hook doors' usual command
+lines itself and comes here for everything else."""
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from djgate import __version__
+from djgate import __version__, commands, log
+from djgate.commands import FORMATS, Session, emit
 from djgate.errors import DjgateError
 
-log = logging.getLogger("djgate")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _split_codes(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...] | None:
-    if not value:
-        return None
-    return tuple(code.strip() for item in value for code in item.split(",") if code.strip())
+    return commands.split_codes(value)
 
 
 def common_options(command: F) -> F:
     command = click.option(
         "--format",
         "fmt",
-        type=click.Choice(["text", "json", "github", "sarif"]),
+        type=click.Choice(FORMATS),
         default="text",
         show_default=True,
         help="Output format.",
@@ -57,39 +54,13 @@ def common_options(command: F) -> F:
     return command
 
 
-class Session:
-    """The repository and configuration a command works on."""
-
-    def __init__(self, config_path: Path | None, select: Any, ignore: Any) -> None:
-        from djgate.config import load_config
-        from djgate.gitrepo import GitRepo
-
-        self.repo = GitRepo.discover()
-        self.config = load_config(self.repo.root, config_path).with_cli(select, ignore)
-
-
-def emit(findings: Sequence[Any], fmt: str, extra: dict[str, Any] | None = None) -> int:
-    from djgate.report import render
-
-    out = render(findings, fmt, sys.stdout, extra)
-    if out:
-        click.echo(out)
-    return 1 if any(f.blocking for f in findings) else 0
-
-
-def read_message(msg_file: Path) -> bytes:
-    try:
-        return msg_file.read_bytes()
-    except OSError as exc:
-        raise DjgateError(f"cannot read the message file {msg_file}: {exc.strerror}") from None
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="djgate")
 @click.option("-v", "--verbose", is_flag=True, help="Log what djgate does, on stderr.")
 def cli(verbose: bool) -> None:
     """Commit governance for Django teams: conventional messages scoped to the app a commit changes."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="djgate: %(message)s")
+    if verbose:
+        log.enable_verbose()
 
 
 @cli.command("check-msg")
@@ -97,12 +68,7 @@ def cli(verbose: bool) -> None:
 @common_options
 def check_msg(msg_file: Path, fmt: str, config_path: Path | None, select: Any, ignore: Any) -> int:
     """commit-msg hook: check the message in MSG_FILE against the rules and the staged files."""
-    from djgate.engine import check_message
-    from djgate.message import decode
-
-    text = decode(read_message(msg_file))
-    session = Session(config_path, select, ignore)
-    return emit(check_message(session.repo, session.config, text), fmt)
+    return commands.check_msg(msg_file, fmt, config_path, select, ignore)
 
 
 @cli.command("check-staged")
@@ -132,37 +98,21 @@ def check_staged(
 
     With FILES (as pre-commit passes them), only the content families run on those files: a file with
     staged changes on the lines it adds, any other file whole (`pre-commit run --all-files`)."""
-    from djgate.engine import STAGED_FAMILIES, WHOLE_FILE_FAMILIES, check_files
-    from djgate.engine import check_staged as run
+    from djgate.engine import STAGED_FAMILIES, WHOLE_FILE_FAMILIES
 
     unknown = sorted(set(families) - set(STAGED_FAMILIES))
     if unknown:
         raise click.BadParameter(
             f"{', '.join(unknown)}; choose from {', '.join(STAGED_FAMILIES)}", param_hint="--family"
         )
-    if not (files or all_files):
-        session = Session(config_path, select, ignore)
-        return emit(run(session.repo, session.config, families or STAGED_FAMILIES), fmt)
     whole = sorted(set(families) - set(WHOLE_FILE_FAMILIES))
-    if whole:
+    if (files or all_files) and whole:
         raise click.BadParameter(
             f"{', '.join(whole)} judges the staged change as a whole: it takes neither file names nor "
             f"--all-files (these do: {', '.join(WHOLE_FILE_FAMILIES)})",
             param_hint="--family",
         )
-    session = Session(config_path, select, ignore)
-    paths = None if all_files else [_repo_path(session.repo.root, f) for f in files]
-    return emit(check_files(session.repo, session.config, families or WHOLE_FILE_FAMILIES, paths), fmt)
-
-
-def _repo_path(root: Path, path: Path) -> str:
-    """A file name as given (relative to the working directory) as a path in the repository."""
-    absolute = os.path.abspath(path)
-    real = Path(os.path.realpath(os.path.dirname(absolute))) / os.path.basename(absolute)
-    try:
-        return real.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        raise DjgateError(f"{path} is outside the repository {root}; name files inside it") from None
+    return commands.check_staged(files, families, all_files, fmt, config_path, select, ignore)
 
 
 @cli.command("check-range")
@@ -217,25 +167,7 @@ def check_range(
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def prepare_msg(msg_file: Path, source: str | None, sha: str | None, config_path: Path | None) -> int:
     """prepare-commit-msg hook: pre-fill `<type>(<app>): ` when git opens its empty template."""
-    from djgate.prepare import prefill
-    from djgate.project import AppMap
-
-    # Under pre-commit the source arrives in the environment rather than as an argument.
-    source = source or os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE") or None
-    if source:
-        return 0
-    session = Session(config_path, None, None)
-    raw = read_message(msg_file)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return 0  # not ours to rewrite
-    repo = session.repo
-    changeset = replace(repo.staged(), comment_char=repo.comment_char())
-    new = prefill(text, source, changeset, AppMap(repo.apps(), session.config))
-    if new is not None:
-        msg_file.write_bytes(new.encode("utf-8"))
-    return 0
+    return commands.prepare_msg(msg_file, source, sha, config_path)
 
 
 @cli.command("rules")
@@ -305,29 +237,20 @@ def uninstall(hooks: tuple[str, ...]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="djgate", standalone_mode=False
-        )
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except click.Abort:
-        click.echo("djgate: interrupted", err=True)
-        return 130
-    except DjgateError as exc:
-        click.echo(f"djgate: error: {exc}", err=True)
-        return exc.exit_code
-    except Exception as exc:  # a bug in djgate: one line for the user, the traceback with -v
-        if os.environ.get("DJGATE_DEBUG"):
-            raise
-        log.debug("internal error", exc_info=True)
-        click.echo(
-            f"djgate: internal error ({type(exc).__name__}: {exc}); please report it, with the traceback "
-            "that `djgate -v ...` prints",
-            err=True,
-        )
-        return 2
-    return result if isinstance(result, int) else 0
+    """Run a command line with click; usage errors exit 2 with click's message."""
+
+    def run() -> int:
+        try:
+            result = cli.main(
+                args=list(argv) if argv is not None else None, prog_name="djgate", standalone_mode=False
+            )
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            return 2
+        except click.Abort:
+            raise KeyboardInterrupt from None
+        return result if isinstance(result, int) else 0
+
+    return commands.guarded(run)
