@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Status = Literal["A", "M", "D", "R", "C", "T"]
 Source = Literal["staged", "commit"]
 
+# NamedTuples, not dataclasses: every hook run defines these, and a dataclass costs a compile (and
+# importing dataclasses, inspect) at import time.
 
-@dataclass(frozen=True)
-class AddedLine:
+
+class AddedLine(NamedTuple):
     number: int  # 1-based line number in the new version of the file
     text: str
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     path: str
     status: Status
     old_path: str | None = None  # set on renames and copies
@@ -34,8 +34,7 @@ class FileChange:
         return (self.path,)
 
 
-@dataclass(frozen=True)
-class ChangeSet:
+class ChangeSet(NamedTuple):
     files: tuple[FileChange, ...]
     source: Source = "staged"
     message: str | None = None  # raw message text, comments and all, as git hands it over

@@ -108,8 +108,6 @@ def repo_path(root: Path, path: Path) -> str:
 
 
 def prepare_msg(msg_file: Path, source: str | None, sha: str | None, config_path: Path | None) -> int:
-    from dataclasses import replace
-
     from djgate.prepare import prefill
     from djgate.project import AppMap
 
@@ -124,7 +122,7 @@ def prepare_msg(msg_file: Path, source: str | None, sha: str | None, config_path
     except UnicodeDecodeError:
         return 0  # not ours to rewrite
     repo = session.repo
-    changeset = replace(repo.staged(), comment_char=repo.comment_char())
+    changeset = repo.staged()._replace(comment_char=repo.comment_char())
     new = prefill(text, source, changeset, AppMap(repo.apps(), session.config))
     if new is not None:
         msg_file.write_bytes(new.encode("utf-8"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from djgate.errors import DjgateError
 from djgate.globs import GlobSet
@@ -52,19 +52,21 @@ DEFAULT_SHARED_PATHS = (
 SEVERITY_VALUES = ("error", "warning")
 
 
-@dataclass(frozen=True)
-class Config:
+NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+class Config(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, on every hook's path
     types: tuple[str, ...] = DEFAULT_TYPES
     extra_scopes: tuple[str, ...] = ()
     shared_paths: tuple[str, ...] = DEFAULT_SHARED_PATHS
     extend_shared_paths: tuple[str, ...] = ()
-    apps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    apps: Mapping[str, tuple[str, ...]] = NOTHING
     exclude: tuple[str, ...] = ()
     max_header_length: int = 72
     ignore: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
-    severity: Mapping[str, str] = field(default_factory=dict)
-    per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # glob -> codes
+    severity: Mapping[str, str] = NOTHING
+    per_path_ignores: Mapping[str, tuple[str, ...]] = NOTHING  # glob -> codes
     python: str | None = None  # the project's interpreter, for the Django probe
     settings: str | None = None  # DJANGO_SETTINGS_MODULE of the project
     probe_timeout: int = 60  # seconds the Django probe may take
@@ -95,7 +97,7 @@ class Config:
             changes["select"] = _codes("--select", list(select), "the command line")
         if ignore is not None:
             changes["ignore"] = _codes("--ignore", list(ignore), "the command line")
-        return replace(self, **changes) if changes else self
+        return self._replace(**changes) if changes else self
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
@@ -120,7 +122,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
 
 
 def parse_config(table: Mapping[str, Any], source: str) -> Config:
-    known = {f.name: f for f in fields(Config) if f.name != "source"}
+    known = [name for name in Config._fields if name != "source"]
     values: dict[str, Any] = {"source": source}
     for key, raw in table.items():
         if key not in known:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import functools
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
@@ -33,13 +32,12 @@ WHOLE_FILE_FAMILIES = ("secrets", "print", "workflow")
 RANGE_FAMILIES = ("message", "scope", "migrations", "secrets", "print", "workflow")
 
 
-@dataclass
-class Verdict:
+class Verdict(NamedTuple):
     """What the rules said about one ChangeSet."""
 
     changeset: ChangeSet
     findings: list[Finding]
-    overrides: list[Override] = field(default_factory=list)
+    overrides: Sequence[Override] = ()
     booted: bool = False  # Django was booted for it (not answered from the cache)
 
     @property
@@ -159,7 +157,7 @@ def judge(
     if message is None:
         return Verdict(changeset, findings, booted=booted)
     findings, used = apply_overrides(findings, parse_overrides(message.body_lines), config)
-    used = [replace(o, commit=changeset.commit, author=changeset.author) for o in used]
+    used = [o._replace(commit=changeset.commit, author=changeset.author) for o in used]
     return Verdict(changeset, findings, used, booted)
 
 
@@ -173,7 +171,7 @@ def _django(
 
 def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
     """commit-msg: the message being written, with the staged files it will commit."""
-    staged = replace(repo.staged(message=text), comment_char=repo.comment_char())
+    staged = repo.staged(message=text)._replace(comment_char=repo.comment_char())
     facts = RepoFacts(repo, [staged])
     return judge(facts, config, staged, AppMap(repo.apps(), config), MESSAGE_FAMILIES).findings
 
@@ -215,8 +213,7 @@ def check_files(
     return judge(facts, config, changeset, AppMap([], config), families).findings
 
 
-@dataclass
-class RangeReport:
+class RangeReport(NamedTuple):
     rev_range: RevRange
     verdicts: list[Verdict]
 
@@ -290,8 +287,7 @@ def merge_race(
     for finding in conflicting_migrations(context):
         on_target = sorted(posixpath.basename(p)[:-3] for p in theirs)
         findings.append(
-            replace(
-                finding,
+            finding._replace(
                 message=f"after merging into the target branch, {finding.message} "
                 f"({', '.join(on_target)} landed on the target meanwhile)",
                 hint=f"merge or rebase onto the target branch, then: {finding.hint.split(': ', 1)[-1]}"

@@ -12,9 +12,8 @@ import re
 import subprocess
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from djgate import log
 from djgate.changeset import AddedLine, ChangeSet, FileChange
@@ -43,8 +42,7 @@ SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines"
 BATCH_CHUNK = 500  # objects asked of `git cat-file --batch` before reading its answers (pipes stay unblocked)
 
 
-@dataclass(frozen=True)
-class RevRange:
+class RevRange(NamedTuple):
     base: str  # the merge-base of the requested base and the tip
     tip: str
     spec: str  # as the user or the CI gave it

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SCISSORS = "------------------------ >8 ------------------------"
 HEADER_RE = re.compile(
@@ -46,8 +46,7 @@ def clean(text: str, comment_char: str = "#") -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(NamedTuple):
     type: str
     scope: str | None  # None: no parentheses; "" : empty parentheses
     breaking: bool
@@ -61,8 +60,7 @@ def parse_header(header: str) -> Header | None:
     return Header(match["type"], match["scope"], bool(match["bang"]), match["summary"] or "")
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     lines: tuple[str, ...]
 
     @classmethod

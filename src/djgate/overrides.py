@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from djgate.config import Config
 from djgate.findings import Finding
@@ -13,8 +13,7 @@ from djgate.findings import Finding
 TRAILER = re.compile(r"^djgate-allow:\s*(DJG\d{3})\b[\s:,-]*(.*)$", re.I)
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):
     code: str
     reason: str
     commit: str | None = None
@@ -44,10 +43,10 @@ def apply_overrides(
             out.append(finding)
         elif not config.overridable(finding.code):
             note = f"{finding.code} cannot be overridden here (allow_overrides in [tool.djgate])"
-            out.append(replace(finding, hint="\n".join(filter(None, [finding.hint, note]))))
+            out.append(finding._replace(hint="\n".join(filter(None, [finding.hint, note]))))
         else:
             used[finding.code] = override
             out.append(
-                replace(finding, severity="notice", message=f"{finding.message} (allowed: {override.reason})")
+                finding._replace(severity="notice", message=f"{finding.message} (allowed: {override.reason})")
             )
     return out, list(used.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from djgate.config import Config
 from djgate.globs import GlobSet
@@ -12,8 +12,7 @@ from djgate.globs import GlobSet
 APP_MARKERS = ("apps.py", "migrations/__init__.py")
 
 
-@dataclass(frozen=True)
-class App:
+class App(NamedTuple):
     label: str
     root: str  # directory, relative to the repository root, POSIX separators
     name: str | None = None  # AppConfig.name when apps.py says it

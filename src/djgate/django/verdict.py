@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class PendingMigration:
+class PendingMigration(NamedTuple):
     """A migration `makemigrations` would write."""
 
     app: str
@@ -15,18 +14,16 @@ class PendingMigration:
     operations: tuple[str, ...]  # "+ Add field note to order"
 
 
-@dataclass(frozen=True)
-class IrreversibleOperation:
+class IrreversibleOperation(NamedTuple):
     """An operation whose `reversible` is False, in a migration on disk."""
 
     app: str
     migration: str
-    index: int  # its position in the migration's `operations`
+    position: int  # its index in the migration's `operations`
     operation: str  # class name
 
 
-@dataclass(frozen=True)
-class DjangoVerdict:
+class DjangoVerdict(NamedTuple):
     """What Django said about the judged tree."""
 
     pending: tuple[PendingMigration, ...] = ()

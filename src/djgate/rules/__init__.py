@@ -5,10 +5,8 @@ A rule is a function of a Context that yields Findings, registered with its publ
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
@@ -23,8 +21,9 @@ PathFacts = Callable[[Iterable[str]], set[str]]
 Contents = Callable[[Iterable[str]], dict[str, bytes]]
 
 
-@dataclass(frozen=True)
-class Context:
+# NamedTuples, not dataclasses: every hook run defines these, and a dataclass costs a compile (and
+# importing dataclasses and inspect) at import time.
+class Context(NamedTuple):
     """Everything a rule may look at. Rules read it; they never touch git or the file system."""
 
     changeset: ChangeSet
@@ -43,8 +42,7 @@ Check = Callable[[Context], Iterable[Finding]]
 F = TypeVar("F", bound=Check)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     family: str
@@ -85,17 +83,31 @@ def rule(
             family=family or check.__module__.rsplit(".", 1)[-1],
             severity=severity,
             summary=summary,
-            what=inspect.cleandoc(check.__doc__ or summary),
-            why=inspect.cleandoc(why),
-            fix=inspect.cleandoc(fix),
-            bad=inspect.cleandoc(bad),
-            good=inspect.cleandoc(good),
+            what=cleandoc(check.__doc__ or summary),
+            why=cleandoc(why),
+            fix=cleandoc(fix),
+            bad=cleandoc(bad),
+            good=cleandoc(good),
             needs_message=needs_message,
             check=check,
         )
         return check
 
     return register
+
+
+def cleandoc(doc: str) -> str:
+    """inspect.cleandoc (without importing inspect on every hook's path): the first line stripped, the
+    others dedented by their common indentation, blank lines at either end removed."""
+    lines = doc.expandtabs().split("\n")
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    margin = min(indents, default=0)
+    lines = [lines[0].lstrip(), *(line[margin:].rstrip() if line.strip() else "" for line in lines[1:])]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
 
 
 def run_rules(context: Context, families: Iterable[str]) -> Iterator[Finding]:

@@ -313,7 +313,7 @@ def irreversible_migration(context: Context) -> Iterator[Finding]:
         found = by_node.get((op.app, op.migration))
         if found is None:
             continue
-        at = found.operations[op.index].lineno if op.index < len(found.operations) else None
+        at = found.operations[op.position].lineno if op.position < len(found.operations) else None
         if (found.path, at) in flagged:
             continue
         yield Finding(
