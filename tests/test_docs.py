@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
-from djgate.rules import all_rules
+import pytest
+
+from djgate.rules import all_rules, cleandoc
 
 from .conftest import ROOT
 
@@ -39,3 +42,22 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert second == "python -m pytest"
     ci = (ROOT / ".ci" / "run").read_text()
     assert "pip install -q -e '.[test]'" in ci and "python -m pytest" in ci
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "",
+        "one line",
+        "  first\n    second\n      third\n",
+        "\n    indented\n\tafter a tab\n\n    last\n\n",
+        "first\n\n  a\n    b\n",
+    ],
+)
+def test_cleandoc_is_inspects(doc: str) -> None:
+    assert cleandoc(doc) == inspect.cleandoc(doc)
+
+
+def test_every_rule_doc_is_cleaned_as_inspect_would() -> None:
+    for rule in all_rules().values():
+        assert rule.what == inspect.cleandoc(rule.check.__doc__ or rule.summary)
