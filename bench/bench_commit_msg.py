@@ -12,7 +12,6 @@ bench/results/commit_msg.json.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import tempfile
 from pathlib import Path
@@ -26,6 +25,7 @@ from benchlib import (
     out,
     time_commands,
     tool_bin,
+    tool_env,
     write_results,
 )
 
@@ -139,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ensure_tools(TOOLS)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env["NO_COLOR"] = "1"
+    env = tool_env()
     with tempfile.TemporaryDirectory(prefix="djgate-bench-") as tmp:
         where = Path(tmp)
         repo, message, labels = make_repo(where, args.apps, args.files)

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchlib import HERE, djgate_bin, git, out, write_results
+from benchlib import HERE, djgate_bin, git, out, tool_env, write_results
 
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
@@ -250,9 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     venv = django_venv()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT", "DJANGO_"))}
+    env = tool_env("DJANGO_")
     env.pop("VIRTUAL_ENV", None)
-    env["NO_COLOR"] = "1"
     scenarios = [
         Scenario("boot", stage_field_and_migration, cold=True, expect=0),
         Scenario("refused", stage_field_only, cold=True, expect=1),

@@ -16,7 +16,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from benchlib import check_all_accept, djgate_bin, ensure_tools, out, time_with_loop, tool_bin, write_results
+from benchlib import (
+    check_all_accept,
+    djgate_bin,
+    ensure_tools,
+    out,
+    time_with_loop,
+    tool_bin,
+    tool_env,
+    write_results,
+)
 
 TOOLS = {"gitlint": "gitlint==0.19.1", "cz": "commitizen==4.19.3"}
 APPS = 20
@@ -93,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     ensure_tools(TOOLS)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env = tool_env()
     with tempfile.TemporaryDirectory(prefix="djgate-bench-range-") as where:
         repo, base = make_repo(Path(where), args.commits)
         spec = f"{base}..HEAD"

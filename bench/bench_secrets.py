@@ -26,13 +26,21 @@ Results also go to bench/results/secrets.json. Goal (issue 4): djgate <= 0.5x de
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import shutil
 import tempfile
 from pathlib import Path
 
-from benchlib import Timing, check_all_accept, git, installed_bin, out, time_commands, write_results
+from benchlib import (
+    Timing,
+    check_all_accept,
+    git,
+    installed_bin,
+    out,
+    time_commands,
+    tool_env,
+    write_results,
+)
 
 APPS = ("orders", "billing", "catalog", "accounts", "shipping")
 
@@ -181,9 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env["NO_COLOR"] = "1"
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # every tool runs from compiled bytecode, as when installed
+    env = tool_env()
     summary: dict[str, object] = {"python": platform.python_version(), "runs": args.runs}
     with tempfile.TemporaryDirectory(prefix="djgate-bench-") as tmp:
         where = Path(tmp)

@@ -8,6 +8,7 @@ module as `from benchlib import ...`.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -36,6 +37,17 @@ class Timing:
 def out(line: str = "") -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
+
+
+def tool_env(*drop: str) -> dict[str, str]:
+    """The environment every timed tool runs in: no git or pre-commit hook variables (nor those starting
+    with `drop`), no colors, and bytecode written, so that each tool runs compiled after the first run,
+    as it does once installed (pip compiles at install; an editable install does not)."""
+    prefixes = ("GIT_", "PRE_COMMIT", *drop)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env["NO_COLOR"] = "1"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def git(repo: Path, *args: str) -> None:

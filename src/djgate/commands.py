@@ -46,6 +46,8 @@ def echo(text: str, err: bool = False) -> None:
 
 
 def emit(findings: Sequence[Finding], fmt: str, extra: dict[str, Any] | None = None) -> int:
+    if not findings and fmt == "text":
+        return 0  # the text report of nothing is nothing (and the report module is not imported)
     from djgate.report import render
 
     out = render(findings, fmt, sys.stdout, extra)

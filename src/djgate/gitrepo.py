@@ -35,7 +35,7 @@ DIFF_OPTIONS = (
     "--ignore-submodules=none",
 )
 LOG_FORMAT = "--format=%x1e%H%x00%P%x00%an <%ae>%x00%B%x00"
-COMMIT_START = re.compile(rb"\x1e([0-9a-f]{40,64})\x00")
+COMMIT_START = rb"\x1e([0-9a-f]{40,64})\x00"  # ranges only: compiled on first use, by re
 HUNK_RE = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 NULL_OIDS = {"0" * 40, "0" * 64}
 SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines" are not code
@@ -373,7 +373,7 @@ def _regular_files(out: bytes, index: bool = False) -> dict[str, str]:
 
 
 def parse_log(out: bytes) -> Iterable[ChangeSet]:
-    starts = list(COMMIT_START.finditer(out))
+    starts = list(re.finditer(COMMIT_START, out))
     for i, match in enumerate(starts):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(out)
         fields = out[match.end() : end].split(b"\0", 3)

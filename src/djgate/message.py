@@ -6,10 +6,10 @@ import re
 from typing import NamedTuple
 
 SCISSORS = "------------------------ >8 ------------------------"
-HEADER_RE = re.compile(
-    r"(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:(?: (?P<summary>.*))?\Z", re.S
-)
-REVERT_RE = re.compile(r'Revert "(?P<inner>.+)"\Z', re.S)
+# Patterns as strings: re compiles (and caches) each on first use, so a hook run that reads no message
+# does not pay for compiling them.
+HEADER_RE = r"(?s)(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:(?: (?P<summary>.*))?\Z"
+REVERT_RE = r'(?s)Revert "(?P<inner>.+)"\Z'
 AUTOSQUASH_PREFIXES = ("fixup! ", "squash! ", "amend! ")
 MERGE_PREFIXES = (
     "Merge branch ",
@@ -20,8 +20,8 @@ MERGE_PREFIXES = (
     "Merge branches ",
 )
 # The merge GitHub makes for a pull request's refs/pull/N/merge: "Merge <sha> into <sha>".
-MERGE_SHAS = re.compile(r"Merge [0-9a-f]{7,64} into [0-9a-f]{7,64}\Z")
-WIP_RE = re.compile(r"(?i)\[?wip\b")
+MERGE_SHAS = r"Merge [0-9a-f]{7,64} into [0-9a-f]{7,64}\Z"
+WIP_RE = r"(?i)\[?wip\b"
 
 
 def decode(raw: bytes) -> str:
@@ -54,7 +54,7 @@ class Header(NamedTuple):
 
 
 def parse_header(header: str) -> Header | None:
-    match = HEADER_RE.match(header)
+    match = re.match(HEADER_RE, header)
     if match is None:
         return None
     return Header(match["type"], match["scope"], bool(match["bang"]), match["summary"] or "")
@@ -85,17 +85,17 @@ class Message(NamedTuple):
 
     @property
     def git_merge(self) -> bool:
-        return self.header.startswith(MERGE_PREFIXES) or MERGE_SHAS.match(self.header) is not None
+        return self.header.startswith(MERGE_PREFIXES) or re.match(MERGE_SHAS, self.header) is not None
 
     @property
     def wip(self) -> bool:
-        return WIP_RE.match(self.header) is not None
+        return re.match(WIP_RE, self.header) is not None
 
     @property
     def reverted_header(self) -> str | None:
         """For git's `Revert "<header>"`, the innermost quoted header (reverts of reverts unwrap)."""
         header, inner = self.header, None
-        while (match := REVERT_RE.match(header)) is not None:
+        while (match := re.match(REVERT_RE, header)) is not None:
             header = inner = match["inner"]
         return inner
 

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from djgate.config import Config
 from djgate.findings import Finding
 
-TRAILER = re.compile(r"^djgate-allow:\s*(DJG\d{3})\b[\s:,-]*(.*)$", re.I)
+TRAILER = r"(?i)^djgate-allow:\s*(DJG\d{3})\b[\s:,-]*(.*)$"  # compiled on first use, by re
 
 
 class Override(NamedTuple):
@@ -24,7 +24,7 @@ def parse_overrides(lines: Iterable[str]) -> list[Override]:
     """Overrides from the message's trailer lines; one without a reason does not count."""
     found = []
     for line in lines:
-        match = TRAILER.match(line.strip())
+        match = re.match(TRAILER, line.strip())
         if match and match[2].strip():
             found.append(Override(match[1].upper(), match[2].strip()))
     return found

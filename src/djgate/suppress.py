@@ -13,7 +13,7 @@ from djgate.globs import GlobSet
 if TYPE_CHECKING:
     from djgate.rules import Context
 
-IGNORE_COMMENT = re.compile(r"djgate:\s*ignore\[([^\]\n]*)\]", re.IGNORECASE)
+IGNORE_COMMENT = r"(?i)djgate:\s*ignore\[([^\]\n]*)\]"  # compiled on first use, by re
 
 
 def ignored_codes(line: str) -> tuple[str, ...]:
@@ -21,7 +21,7 @@ def ignored_codes(line: str) -> tuple[str, ...]:
     if "djgate" not in line:  # the cheap test first: most lines say nothing
         return ()
     return tuple(
-        code.strip().upper() for match in IGNORE_COMMENT.finditer(line) for code in match[1].split(",")
+        code.strip().upper() for match in re.finditer(IGNORE_COMMENT, line) for code in match[1].split(",")
     )
 
 
