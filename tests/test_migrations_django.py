@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from djgate.config import Config
-from djgate.django.probe import SCRIPT, django_verdict, start_probe
+from djgate.django.probe import SCRIPT, ProbeCache, django_verdict, start_probe
 from djgate.gitrepo import GitRepo
 from djgate.project import AppMap
 
@@ -439,3 +439,18 @@ def test_check_range_sees_a_migration_race_with_the_target_branch(project: Repo,
     assert "after merging into the target branch" in finding["message"]
     assert "0003_order_flag landed on the target meanwhile" in finding["message"]
     assert "makemigrations --merge orders" in finding["hint"]
+
+
+def test_a_cached_answer_is_only_for_its_own_key(tmp_path: Path) -> None:
+    cache = ProbeCache(tmp_path / "cache")
+    django_init = tmp_path / "__init__.py"
+    django_init.write_text("")
+    answer = {"status": "ok", "django": {"file": str(django_init)}, "pending": [], "irreversible": []}
+    cache.store("key one", answer)
+    assert cache.load("key one") == {**answer, "cached": True}
+
+    # A key whose file name (a CRC-32) collided would find the entry: the key stored in it says no.
+    cache._path("key two").write_bytes(cache._path("key one").read_bytes())
+    assert cache.load("key two") is None
+    django_init.write_text("# Django upgraded\n")  # a changed installation invalidates the entry
+    assert cache.load("key one") is None

@@ -287,24 +287,32 @@ class BlobFacts:
 
 class ProbeCache:
     """Probe answers by content key, one file each; an entry is valid while Django's installation (its
-    __init__.py: size and mtime) is unchanged."""
+    __init__.py: size and mtime) is unchanged.
+
+    The key is the full text of what the answer depends on (the files' object ids, which are content
+    hashes already, the interpreter, the settings, the probe script's identity); the file is named by its
+    CRC-32 and holds the key, so a collision is only a miss. (Hashing with hashlib would import OpenSSL,
+    which costs more than the rest of a cache hit.)"""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
     @staticmethod
     def key(python: str, settings: str, project_dir: str, files: Mapping[str, str]) -> str:
-        import hashlib
+        script = os.stat(SCRIPT)
+        parts = [f"{script.st_size}:{script.st_mtime_ns}", python, settings, project_dir]
+        parts.extend(f"{p}\0{oid}" for p, oid in sorted(files.items()))
+        return "\n".join(parts)
 
-        digest = hashlib.sha256(SCRIPT.read_bytes())
-        for part in (python, settings, project_dir, *(f"{p}\0{oid}" for p, oid in sorted(files.items()))):
-            digest.update(part.encode("utf-8", "surrogateescape") + b"\n")
-        return digest.hexdigest()
+    def _path(self, key: str) -> Path:
+        import binascii
+
+        return self.directory / f"{binascii.crc32(key.encode('utf-8', 'surrogateescape')):08x}{CACHE_SUFFIX}"
 
     def load(self, key: str) -> dict[str, Any] | None:
-        entry = _load(self.directory / f"{key}{CACHE_SUFFIX}")
+        entry = _load(self._path(key))
         try:
-            if entry["django_stamp"] != _stamp(entry["answer"]["django"]["file"]):
+            if entry["key"] != key or entry["django_stamp"] != _stamp(entry["answer"]["django"]["file"]):
                 return None
             return {**entry["answer"], "cached": True}
         except (OSError, KeyError, TypeError):
@@ -315,7 +323,7 @@ class ProbeCache:
             stamp = _stamp(answer["django"]["file"])
         except (OSError, KeyError, TypeError):
             return
-        if _store(self.directory / f"{key}{CACHE_SUFFIX}", {"django_stamp": stamp, "answer": dict(answer)}):
+        if _store(self._path(key), {"key": key, "django_stamp": stamp, "answer": dict(answer)}):
             entries = sorted(
                 self.directory.glob(f"*{CACHE_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True
             )
