@@ -94,7 +94,15 @@ class AppMap:
         self.exclude = GlobSet(config.exclude)
         self.apps = {app.root: app for app in apps if not self.exclude.match(app.root)}
         self.configured = {label: GlobSet(globs) for label, globs in config.apps.items()}
-        self.shared = config.shared_globs()
+        self._config = config
+        self._shared: GlobSet | None = None
+
+    @property
+    def shared(self) -> GlobSet:
+        """The shared paths' globs, compiled when first asked (the migrations gate never asks)."""
+        if self._shared is None:
+            self._shared = self._config.shared_globs()
+        return self._shared
 
     @property
     def labels(self) -> set[str]:
