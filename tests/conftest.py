@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -63,6 +64,11 @@ class Repo:
     def stage(self, *rels: str) -> None:
         self.git("add", "--", *rels) if rels else self.git("add", "-A")
 
+    def put(self, rel: str, content: str | bytes) -> None:
+        """Write a file and stage it."""
+        self.write(rel, content)
+        self.stage(rel)
+
     def commit(self, message: str = "chore(deps): setup") -> str:
         self.git("commit", "-q", "--no-verify", "--allow-empty", "-m", message)
         return self.git("rev-parse", "HEAD").strip()
@@ -120,6 +126,18 @@ def djgate(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+def family_findings(family: str, djgate, *args: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """The findings of `check-staged --family FAMILY ARGS` as JSON; djgate must not fail (exit 2)."""
+    result = djgate("check-staged", "--family", family, "--format", "json", *args)
+    assert result.code in (0, 1), result.err
+    return json.loads(result.out)["findings"]  # type: ignore[no-any-return]
+
+
+def family_codes(family: str, djgate, *args: str) -> list[tuple[object, object, object]]:  # type: ignore[no-untyped-def]
+    """(code, path, line) of each finding of `check-staged --family FAMILY ARGS`."""
+    return [(f["code"], f["path"], f["line"]) for f in family_findings(family, djgate, *args)]
 
 
 def djgate_process(*args: str, cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:

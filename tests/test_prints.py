@@ -3,7 +3,7 @@ rule honours (`djgate: ignore[...]` comments, `per_path_ignores`), shown on thes
 
 from __future__ import annotations
 
-import json
+import functools
 import time
 
 import pytest
@@ -11,24 +11,13 @@ import pytest
 from djgate.pysource import parse_source
 from djgate.rules.prints import is_test_file, noqa_allows
 
-from .conftest import Repo
+from .conftest import Repo, family_codes, family_findings
 
 VIEW = "import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef index(request):\n    return None\n"
 
 
-def findings(djgate, *args: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    result = djgate("check-staged", "--family", "print", "--format", "json", *args)
-    assert result.code in (0, 1), result.err
-    return json.loads(result.out)["findings"]  # type: ignore[no-any-return]
-
-
-def codes(djgate, *args: str) -> list[tuple[object, object, object]]:  # type: ignore[no-untyped-def]
-    return [(f["code"], f["path"], f["line"]) for f in findings(djgate, *args)]
-
-
-def stage(repo: Repo, path: str, content: str | bytes) -> None:
-    repo.write(path, content)
-    repo.stage(path)
+findings = functools.partial(family_findings, "print")
+codes = functools.partial(family_codes, "print")
 
 
 # -- DJG501 ---------------------------------------------------------------------------------------------
@@ -47,7 +36,7 @@ def stage(repo: Repo, path: str, content: str | bytes) -> None:
 )
 def test_an_added_print_is_refused_with_a_logging_hint(shop: Repo, djgate, code: str, what: str) -> None:  # type: ignore[no-untyped-def]
     header = "import pprint\nimport sys\nfrom pprint import pp\nfrom pprint import pprint as pretty\n\n\n"
-    stage(shop, "orders/services.py", f"{header}def refund(order):\n    {code}\n")
+    shop.put("orders/services.py", f"{header}def refund(order):\n    {code}\n")
     (finding,) = findings(djgate)
     assert (finding["code"], finding["path"], finding["line"]) == ("DJG501", "orders/services.py", 8)
     assert finding["message"] == f"{what} call added"
@@ -59,7 +48,7 @@ def test_a_management_command_gets_the_stdout_hint(shop: Repo, djgate) -> None: 
         "from django.core.management.base import BaseCommand\n\n\n"
         "class Command(BaseCommand):\n    def handle(self, *args, **options):\n        print('done')\n"
     )
-    stage(shop, "orders/management/commands/close_orders.py", command)
+    shop.put("orders/management/commands/close_orders.py", command)
     (finding,) = findings(djgate)
     assert finding["line"] == 6
     assert finding["hint"] == "in a management command, write to self.stdout: self.stdout.write(...)"
@@ -82,12 +71,12 @@ def test_a_management_command_gets_the_stdout_hint(shop: Repo, djgate) -> None: 
     ],
 )
 def test_exempt_prints_pass(shop: Repo, djgate, code: str) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/tools.py", f"def main():\n    return 1\n\n\n{code}\n")
+    shop.put("orders/tools.py", f"def main():\n    return 1\n\n\n{code}\n")
     assert codes(djgate) == []
 
 
 def test_the_main_guard_covers_its_body_only(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/tools.py", 'if __name__ == "__main__":\n    print(1)\nelse:\n    print(2)\n')
+    shop.put("orders/tools.py", 'if __name__ == "__main__":\n    print(1)\nelse:\n    print(2)\n')
     assert codes(djgate) == [("DJG501", "orders/tools.py", 4)]
 
 
@@ -113,7 +102,7 @@ def test_noqa_names_the_ruff_code() -> None:
 )
 def test_test_files_may_print(shop: Repo, djgate, path: str) -> None:  # type: ignore[no-untyped-def]
     assert is_test_file(path)
-    stage(shop, path, "def test_x():\n    print('debugging a test')\n")
+    shop.put(path, "def test_x():\n    print('debugging a test')\n")
     assert codes(djgate) == []
 
 
@@ -128,18 +117,18 @@ def test_an_old_print_elsewhere_in_the_file_does_not_block(shop: Repo, djgate) -
     shop.write("orders/views.py", old)
     shop.stage("orders/views.py")
     shop.commit()
-    stage(shop, "orders/views.py", old.replace("return 1", "return 2"))
+    shop.put("orders/views.py", old.replace("return 1", "return 2"))
     assert codes(djgate) == []
     # Changing an argument line of an old print is not adding one: the call starts on an old line.
-    stage(shop, "orders/views.py", old.replace("'old'", "'older'"))
+    shop.put("orders/views.py", old.replace("'old'", "'older'"))
     assert codes(djgate) == []
     # A new print in the same function is.
-    stage(shop, "orders/views.py", old.replace("    print(\n", "    print('new')\n    print(\n"))
+    shop.put("orders/views.py", old.replace("    print(\n", "    print('new')\n    print(\n"))
     assert codes(djgate) == [("DJG501", "orders/views.py", 2)]
 
 
 def test_per_path_ignores_silence_a_path(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "scripts/seed.py", "print('seeding')\nbreakpoint()\n")
+    shop.put("scripts/seed.py", "print('seeding')\nbreakpoint()\n")
     assert codes(djgate) == [("DJG501", "scripts/seed.py", 1), ("DJG502", "scripts/seed.py", 2)]
     shop.write("pyproject.toml", '[tool.djgate]\nper_path_ignores = {"scripts/**" = ["DJG501"]}\n')
     assert codes(djgate) == [("DJG502", "scripts/seed.py", 2)]
@@ -155,7 +144,7 @@ def test_all_files_judges_old_prints_and_named_files_whole(shop: Repo, djgate) -
     # pre-commit run --all-files passes the names of files that are not staged: judged whole.
     assert codes(djgate, "orders/views.py", "billing/views.py") == [("DJG501", "orders/views.py", 2)]
     # A named file with staged changes is judged on the lines it adds.
-    stage(shop, "orders/views.py", "def index(request):\n    print('old')\n    return 1\n")
+    shop.put("orders/views.py", "def index(request):\n    print('old')\n    return 1\n")
     assert codes(djgate, "orders/views.py") == []
 
 
@@ -170,7 +159,7 @@ def test_a_merge_is_judged_for_syntax_only(shop: Repo, djgate) -> None:  # type:
     shop.commit("feat(billing): add the index view")
     shop.git("merge", "-q", "--no-ff", "--no-commit", "feature")
     assert codes(djgate) == []  # the branch's print was judged on the branch
-    stage(shop, "orders/views.py", "def index(request)\n<<<<<<< HEAD\n")  # a bad conflict resolution
+    shop.put("orders/views.py", "def index(request)\n<<<<<<< HEAD\n")  # a bad conflict resolution
     assert [c for c, _, _ in codes(djgate)] == ["DJG500"]
 
 
@@ -189,7 +178,7 @@ def test_a_merge_is_judged_for_syntax_only(shop: Repo, djgate) -> None:  # type:
     ],
 )
 def test_debuggers_are_refused(shop: Repo, djgate, code: str, message: str) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/services.py", f"def refund(order):\n    {code}\n    return order\n")
+    shop.put("orders/services.py", f"def refund(order):\n    {code}\n    return order\n")
     (finding,) = findings(djgate)
     assert (finding["code"], finding["line"], finding["message"]) == ("DJG502", 2, message)
 
@@ -198,13 +187,12 @@ def test_a_debugger_call_through_an_old_import_and_in_tests(shop: Repo, djgate) 
     shop.write("orders/services.py", "import pdb\n\n\ndef refund(order):\n    return order\n")
     shop.stage()
     shop.commit()
-    stage(
-        shop,
+    shop.put(
         "orders/services.py",
         "import pdb\n\n\ndef refund(order):\n    pdb.set_trace()\n    return order\n",
     )
-    stage(shop, "orders/tests/test_refund.py", "def test_refund():\n    breakpoint()\n")
-    stage(shop, "orders/ok.py", "def f():\n    breakpoint()  # noqa: T100\n")
+    shop.put("orders/tests/test_refund.py", "def test_refund():\n    breakpoint()\n")
+    shop.put("orders/ok.py", "def f():\n    breakpoint()  # noqa: T100\n")
     assert codes(djgate) == [
         ("DJG502", "orders/services.py", 5),
         ("DJG502", "orders/tests/test_refund.py", 2),
@@ -217,7 +205,7 @@ def test_a_debugger_call_through_an_old_import_and_in_tests(shop: Repo, djgate) 
 
 
 def test_a_file_that_does_not_parse_is_refused_with_its_line(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/views.py", "def index(request)\n    return 1\n")
+    shop.put("orders/views.py", "def index(request)\n    return 1\n")
     (finding,) = findings(djgate)
     assert (finding["code"], finding["path"], finding["line"]) == ("DJG500", "orders/views.py", 1)
     assert str(finding["message"]).startswith("orders/views.py does not parse: ")
@@ -227,24 +215,24 @@ def test_a_file_that_does_not_parse_is_refused_with_its_line(shop: Repo, djgate)
 
 def test_pep263_latin1_file_parses_and_is_judged_on_the_right_line(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     source = "# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n\n\ndef f():\n    print(NAME)\n"
-    stage(shop, "orders/legacy.py", source.encode("latin-1"))
+    shop.put("orders/legacy.py", source.encode("latin-1"))
     assert codes(djgate) == [("DJG501", "orders/legacy.py", 6)]
 
 
 def test_non_utf8_without_a_coding_cookie_does_not_parse(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/legacy.py", "x = 1\nNAME = 'caf\xe9'\n".encode("latin-1"))
+    shop.put("orders/legacy.py", "x = 1\nNAME = 'caf\xe9'\n".encode("latin-1"))
     (finding,) = findings(djgate)
     assert (finding["code"], finding["line"]) == ("DJG500", 2)
     assert "not valid utf-8" in str(finding["message"])
 
 
 def test_bom_and_crlf_files(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/bom.py", b"\xef\xbb\xbfx = 1\r\nprint(x)\r\n")
+    shop.put("orders/bom.py", b"\xef\xbb\xbfx = 1\r\nprint(x)\r\n")
     assert codes(djgate) == [("DJG501", "orders/bom.py", 2)]
 
 
 def test_binary_python_files_are_skipped(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/blob.py", b"print('x')\n\0\0\x01\x02")
+    shop.put("orders/blob.py", b"print('x')\n\0\0\x01\x02")
     assert codes(djgate) == []
 
 
@@ -263,7 +251,7 @@ def test_a_50000_line_module(shop: Repo, djgate) -> None:  # type: ignore[no-unt
     lines = (body + "def last():\n    print('old')\n").splitlines()
     lines[20_001] = "    print(x)"  # in f5000
     lines.append("breakpoint()")
-    stage(shop, "orders/big.py", "\n".join(lines) + "\n")
+    shop.put("orders/big.py", "\n".join(lines) + "\n")
     start = time.perf_counter()
     assert codes(djgate) == [("DJG501", "orders/big.py", 20_002), ("DJG502", "orders/big.py", 50_003)]
     elapsed = time.perf_counter() - start

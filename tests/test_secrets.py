@@ -5,6 +5,7 @@ The secrets below are made up for the tests (the shapes detect-secrets' plugins 
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from djgate import secretscan
 from djgate.rules.secrets import env_is_ignored, is_dev_settings, is_secret_file, is_settings_module, mask
 
-from .conftest import Repo, djgate_process
+from .conftest import Repo, djgate_process, family_codes, family_findings
 
 GITHUB = "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"
 OTHER_GITHUB = "ghp_Zq8Lm3Nb7Vc2Xr5Ts9Wk4Jh6Gd1Fp0Ye2UaQ"
@@ -59,19 +60,8 @@ PLUGIN_SAMPLES = {
 }
 
 
-def findings(djgate, *args: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    result = djgate("check-staged", "--family", "secrets", "--format", "json", *args)
-    assert result.code in (0, 1), result.err
-    return json.loads(result.out)["findings"]  # type: ignore[no-any-return]
-
-
-def codes(djgate, *args: str) -> list[tuple[object, object, object]]:  # type: ignore[no-untyped-def]
-    return [(f["code"], f["path"], f["line"]) for f in findings(djgate, *args)]
-
-
-def stage(repo: Repo, path: str, content: str | bytes) -> None:
-    repo.write(path, content)
-    repo.stage(path)
+findings = functools.partial(family_findings, "secrets")
+codes = functools.partial(family_codes, "secrets")
 
 
 # -- the pre-filter is sound: whatever a plugin reports, the pre-filter lets through -----------------------
@@ -174,7 +164,7 @@ def test_mask_shows_at_most_four_characters_and_the_length() -> None:
 
 
 def test_an_added_token_is_refused_and_masked_in_text_and_json(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/github.py", f'import os\n\nTOKEN = "{GITHUB}"\n')
+    shop.put("orders/github.py", f'import os\n\nTOKEN = "{GITHUB}"\n')
 
     (finding,) = findings(djgate)
     assert (finding["code"], finding["path"], finding["line"]) == ("DJG401", "orders/github.py", 3)
@@ -213,7 +203,7 @@ def test_secrets_never_reach_the_verbose_log(shop: Repo) -> None:
     ],
 )
 def test_secrets_in_any_text_file(shop: Repo, djgate, path: str, content: str) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, path, content)
+    shop.put(path, content)
     line = next(n for n, text in enumerate(content.splitlines(), 1) if STRIPE in text)
     assert ("DJG401", path, line) in codes(djgate)
 
@@ -230,7 +220,7 @@ def test_secrets_in_any_text_file(shop: Repo, djgate, path: str, content: str) -
     ],
 )
 def test_values_read_from_the_environment_pass(shop: Repo, djgate, line: str) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/conf.py", f"import os\n{line}\n")
+    shop.put("orders/conf.py", f"import os\n{line}\n")
     assert codes(djgate) == []
 
 
@@ -239,8 +229,7 @@ def test_pragma_allowlist_secret_is_honoured_on_the_line_and_the_line_before(sho
     shop.stage("orders/fixtures.py")
     shop.commit()
     # The nextline pragma sits on a committed line the change does not touch: the file gives the context.
-    stage(
-        shop,
+    shop.put(
         "orders/fixtures.py",
         f'# pragma: allowlist nextline secret\nSAMPLE = "{GITHUB}"\nOTHER = "{STRIPE}"  # pragma: allowlist secret\n',
     )
@@ -251,10 +240,10 @@ def test_only_added_lines_are_judged(shop: Repo, djgate) -> None:  # type: ignor
     shop.write("orders/legacy.py", f'OLD = "{GITHUB}"\n\n\ndef f():\n    return 1\n')
     shop.stage("orders/legacy.py")
     shop.commit()
-    stage(shop, "orders/legacy.py", f'OLD = "{GITHUB}"\n\n\ndef f():\n    return 2\n')
+    shop.put("orders/legacy.py", f'OLD = "{GITHUB}"\n\n\ndef f():\n    return 2\n')
     assert codes(djgate) == []
     # A commit that removes the secret does not block either.
-    stage(shop, "orders/legacy.py", "OLD = None\n\n\ndef f():\n    return 1\n")
+    shop.put("orders/legacy.py", "OLD = None\n\n\ndef f():\n    return 1\n")
     assert codes(djgate) == []
     shop.git("rm", "-q", "--cached", "orders/legacy.py")
     assert codes(djgate) == []
@@ -276,7 +265,7 @@ def test_named_files_are_judged_whole_unless_staged(shop: Repo, djgate) -> None:
     shop.write("orders/b.py", f'B = "{OTHER_GITHUB}"\n')
     shop.stage()
     shop.commit()
-    stage(shop, "orders/b.py", f'B = "{OTHER_GITHUB}"\nC = 1\n')
+    shop.put("orders/b.py", f'B = "{OTHER_GITHUB}"\nC = 1\n')
     # a.py is not staged: judged whole (pre-commit run --all-files); b.py is: its added line only.
     assert codes(djgate, "orders/a.py", "orders/b.py") == [("DJG401", "orders/a.py", 1)]
     assert codes(djgate, "orders/b.py") == []
@@ -312,13 +301,13 @@ def test_baseline_entries_pass_and_the_baseline_is_never_written(shop: Repo, djg
     shop.commit()
 
     # The accepted secret moves down and appears again in the same file: accepted (by hash, not line).
-    stage(shop, "orders/known.py", f'"""Known."""\n\nKNOWN = "{GITHUB}"\nAGAIN = "{GITHUB}"\n')
+    shop.put("orders/known.py", f'"""Known."""\n\nKNOWN = "{GITHUB}"\nAGAIN = "{GITHUB}"\n')
     assert codes(djgate) == []
     # Another secret is not.
-    stage(shop, "orders/known.py", f'KNOWN = "{GITHUB}"\nNEW = "{OTHER_GITHUB}"\n')
+    shop.put("orders/known.py", f'KNOWN = "{GITHUB}"\nNEW = "{OTHER_GITHUB}"\n')
     assert codes(djgate) == [("DJG401", "orders/known.py", 2)]
     # The same secret in another file is not accepted either: the baseline names the file.
-    stage(shop, "orders/copy.py", f'KNOWN = "{GITHUB}"\n')
+    shop.put("orders/copy.py", f'KNOWN = "{GITHUB}"\n')
     assert ("DJG401", "orders/copy.py", 1) in codes(djgate)
     assert (shop.path / ".secrets.baseline").read_text() == baseline
 
@@ -332,7 +321,7 @@ def test_baseline_settings_choose_the_plugins(shop: Repo, djgate) -> None:  # ty
     shop.write(".secrets.baseline", json.dumps(baseline))
     shop.stage(".secrets.baseline")
     shop.commit()
-    stage(shop, "orders/pay.py", f'stripe = "{STRIPE}"\ngh = "{GITHUB}"\n')
+    shop.put("orders/pay.py", f'stripe = "{STRIPE}"\ngh = "{GITHUB}"\n')
     assert codes(djgate) == [("DJG401", "orders/pay.py", 2)]
 
 
@@ -350,7 +339,7 @@ def test_a_broken_baseline_is_a_one_line_error(shop: Repo, baseline: str, error:
     shop.write(".secrets.baseline", baseline)
     shop.stage(".secrets.baseline")
     shop.commit()
-    stage(shop, "orders/pay.py", f'stripe = "{STRIPE}"\n')
+    shop.put("orders/pay.py", f'stripe = "{STRIPE}"\n')
     result = djgate_process("-v", "check-staged", "--family", "secrets", cwd=shop.path)
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if not line.startswith("djgate: git ")]
@@ -358,10 +347,9 @@ def test_a_broken_baseline_is_a_one_line_error(shop: Repo, baseline: str, error:
 
 
 def test_binary_and_non_utf8_files(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "orders/static/logo.png", b"\x89PNG\r\n\x1a\n\0\0" + GITHUB.encode() + b"\0")
-    stage(shop, "orders/legacy.txt", f"caf\xe9 token={STRIPE}\n".encode("latin-1"))
-    stage(
-        shop,
+    shop.put("orders/static/logo.png", b"\x89PNG\r\n\x1a\n\0\0" + GITHUB.encode() + b"\0")
+    shop.put("orders/legacy.txt", f"caf\xe9 token={STRIPE}\n".encode("latin-1"))
+    shop.put(
         "orders/latin.py",
         f'# -*- coding: latin-1 -*-\nNAME = "caf\xe9"\nKEY = "{STRIPE}"\n'.encode("latin-1"),
     )
@@ -400,7 +388,7 @@ def test_a_long_line_is_judged_in_milliseconds(line: str) -> None:
 
 def test_a_secret_in_a_long_line_is_found(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     minified = "var a=1;" * 1500 + f'var k="{STRIPE}";' + "var b=2;" * 1500
-    stage(shop, "orders/static/app.min.js", minified + "\n")
+    shop.put("orders/static/app.min.js", minified + "\n")
     start = time.perf_counter()
     assert codes(djgate) == [("DJG401", "orders/static/app.min.js", 1)]
     assert time.perf_counter() - start < 5
@@ -439,7 +427,7 @@ DATABASES["replica"]["PASSWORD"] = "replicapass"
 
 
 def test_settings_secrets_are_refused_with_the_environment_line(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "shop/settings.py", SETTINGS.format(key=INSECURE))
+    shop.put("shop/settings.py", SETTINGS.format(key=INSECURE))
     result = findings(djgate)
     assert [(f["code"], f["line"]) for f in result] == [
         ("DJG402", 3),
@@ -475,12 +463,12 @@ def test_settings_secrets_are_refused_with_the_environment_line(shop: Repo, djga
     ],
 )
 def test_settings_without_literal_secrets_pass(shop: Repo, djgate, content: str) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "shop/settings.py", "import os\n" + content)
+    shop.put("shop/settings.py", "import os\n" + content)
     assert codes(djgate) == []
 
 
 def test_a_django_insecure_fallback_is_refused(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "shop/settings.py", f'import os\nSECRET_KEY = os.environ.get("SECRET_KEY", "{INSECURE}")\n')
+    shop.put("shop/settings.py", f'import os\nSECRET_KEY = os.environ.get("SECRET_KEY", "{INSECURE}")\n')
     (finding,) = findings(djgate)
     assert (finding["code"], finding["line"]) == ("DJG402", 2)
     assert (
@@ -493,7 +481,7 @@ def test_only_added_settings_lines_count(shop: Repo, djgate) -> None:  # type: i
     shop.write("shop/settings.py", 'SECRET_KEY = "old-committed-key"\n')
     shop.stage()
     shop.commit()
-    stage(shop, "shop/settings.py", 'SECRET_KEY = "old-committed-key"\nUSE_TZ = True\n')
+    shop.put("shop/settings.py", 'SECRET_KEY = "old-committed-key"\nUSE_TZ = True\n')
     assert codes(djgate) == []
 
 
@@ -505,14 +493,14 @@ def test_settings_modules_by_path_and_configuration(shop: Repo, djgate) -> None:
     assert is_settings_module("src/conf/base.py", "conf.base")
     assert is_settings_module("conf/base/__init__.py", "conf.base")
 
-    stage(shop, "conf/base.py", 'EMAIL_HOST_PASSWORD = "mailpass"\n')
+    shop.put("conf/base.py", 'EMAIL_HOST_PASSWORD = "mailpass"\n')
     assert codes(djgate) == [("DJG401", "conf/base.py", 1)]  # a keyword to detect-secrets; no DJG402
     shop.write("pyproject.toml", '[tool.djgate]\nsettings = "conf.base"\n')
     assert codes(djgate) == [("DJG402", "conf/base.py", 1)]  # DJG402 now, and DJG401 leaves it
 
 
 def test_djg401_reports_settings_lines_when_djg402_is_off(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "shop/settings.py", 'EMAIL_HOST_PASSWORD = "mailpass"\n')
+    shop.put("shop/settings.py", 'EMAIL_HOST_PASSWORD = "mailpass"\n')
     assert codes(djgate) == [("DJG402", "shop/settings.py", 1)]
     assert codes(djgate, "--ignore", "DJG402") == [("DJG401", "shop/settings.py", 1)]
 
@@ -521,12 +509,12 @@ def test_djg401_reports_settings_lines_when_djg402_is_off(shop: Repo, djgate) ->
 
 
 def test_debug_true_warns_in_production_like_settings(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "shop/settings.py", "INSTALLED_APPS = ['orders', 'billing']\nDEBUG = True\n")
-    stage(shop, "config/settings/production.py", "DEBUG = True\n")
-    stage(shop, "config/settings/dev.py", "DEBUG = True\n")
-    stage(shop, "local_settings.py", "DEBUG = True\n")
-    stage(shop, "tests/settings.py", "DEBUG = True\n")
-    stage(shop, "config/settings/staging.py", 'DEBUG = os.environ.get("DJANGO_DEBUG") == "1"\n')
+    shop.put("shop/settings.py", "INSTALLED_APPS = ['orders', 'billing']\nDEBUG = True\n")
+    shop.put("config/settings/production.py", "DEBUG = True\n")
+    shop.put("config/settings/dev.py", "DEBUG = True\n")
+    shop.put("local_settings.py", "DEBUG = True\n")
+    shop.put("tests/settings.py", "DEBUG = True\n")
+    shop.put("config/settings/staging.py", 'DEBUG = os.environ.get("DJANGO_DEBUG") == "1"\n')
     result = djgate("check-staged", "--family", "secrets")
     assert result.code == 0  # a warning
     assert "shop/settings.py:2: DJG404 (warning) DEBUG = True" in result.out
@@ -575,9 +563,9 @@ def test_added_secret_files_are_refused_binary_ones_too(shop: Repo, djgate) -> N
     shop.write(".gitignore", "__pycache__/\n")
     shop.stage(".gitignore")
     shop.commit()
-    stage(shop, "certs/client.p12", b"0\x82\x0b\x00\x02\x01\x03\0\0\xff")
-    stage(shop, "deploy/id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n")
-    stage(shop, ".env.example", "STRIPE_KEY=\n")
+    shop.put("certs/client.p12", b"0\x82\x0b\x00\x02\x01\x03\0\0\xff")
+    shop.put("deploy/id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n")
+    shop.put(".env.example", "STRIPE_KEY=\n")
     found = codes(djgate)
     assert ("DJG403", "certs/client.p12", None) in found
     assert ("DJG403", "deploy/id_rsa", None) in found
@@ -607,6 +595,6 @@ def test_env_is_ignored_reads_the_gitignore_files_down_to_it(shop: Repo, djgate)
     assert not env_is_ignored("backend/.env", {".gitignore": b"/.env\n"})
     assert env_is_ignored("backend/.env", {".gitignore": b"/.env\n", "backend/.gitignore": b".env\n"})
 
-    stage(shop, ".gitignore", ".env\n")
-    stage(shop, ".env.example", "STRIPE_KEY=\n")
+    shop.put(".gitignore", ".env\n")
+    shop.put(".env.example", "STRIPE_KEY=\n")
     assert codes(djgate) == []

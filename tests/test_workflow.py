@@ -4,6 +4,7 @@ judgement (touched functions only), the exemptions, the doors and the configurat
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -17,7 +18,7 @@ from djgate.findings import Finding
 from djgate.gitrepo import GitRepo
 from djgate.rules import all_rules
 
-from .conftest import Repo
+from .conftest import Repo, family_codes, family_findings
 
 EXPECT = re.compile(r"# expect: ((?:DJG6\d\d ?)+)")
 
@@ -1439,19 +1440,8 @@ def total(order):
 """
 
 
-def findings(djgate, *args: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    result = djgate("check-staged", "--family", "workflow", "--format", "json", *args)
-    assert result.code in (0, 1), result.err
-    return json.loads(result.out)["findings"]  # type: ignore[no-any-return]
-
-
-def codes(djgate, *args: str) -> list[tuple[object, object, object]]:  # type: ignore[no-untyped-def]
-    return [(f["code"], f["path"], f["line"]) for f in findings(djgate, *args)]
-
-
-def stage(repo: Repo, path: str, content: str) -> None:
-    repo.write(path, content)
-    repo.stage(path)
+findings = functools.partial(family_findings, "workflow")
+codes = functools.partial(family_codes, "workflow")
 
 
 def test_only_functions_the_change_touches_are_judged(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
@@ -1459,10 +1449,10 @@ def test_only_functions_the_change_touches_are_judged(shop: Repo, djgate) -> Non
     shop.stage()
     shop.commit()
     # A line changed in another function: the old code of legacy_sync is not judged.
-    stage(shop, "orders/sync.py", LEGACY.replace("line.amount", "line.amount * line.quantity"))
+    shop.put("orders/sync.py", LEGACY.replace("line.amount", "line.amount * line.quantity"))
     assert codes(djgate) == []
     # A line added to legacy_sync: the whole function is judged, at its old lines.
-    stage(shop, "orders/sync.py", LEGACY.replace("    order.synced = True\n", "    order.synced = 'yes'\n"))
+    shop.put("orders/sync.py", LEGACY.replace("    order.synced = True\n", "    order.synced = 'yes'\n"))
     assert codes(djgate) == [("DJG601", "orders/sync.py", 5), ("DJG602", "orders/sync.py", 7)]
 
 
@@ -1481,9 +1471,9 @@ def test_a_change_in_a_nested_function_judges_that_function_only(shop: Repo, djg
     shop.write("orders/nested.py", source)
     shop.stage()
     shop.commit()
-    stage(shop, "orders/nested.py", source.replace("item.count += 1", "item.count += 2"))
+    shop.put("orders/nested.py", source.replace("item.count += 1", "item.count += 2"))
     assert codes(djgate) == []
-    stage(shop, "orders/nested.py", source.replace("    return [", "    # every item\n    return ["))
+    shop.put("orders/nested.py", source.replace("    return [", "    # every item\n    return ["))
     assert codes(djgate) == [("DJG602", "orders/nested.py", 2)]
 
 
@@ -1495,9 +1485,9 @@ def test_a_changed_unique_together_line_is_judged_an_old_one_is_not(shop: Repo, 
     shop.write("orders/models.py", models)
     shop.stage()
     shop.commit()
-    stage(shop, "orders/models.py", models.replace("IntegerField()", "PositiveIntegerField()"))
+    shop.put("orders/models.py", models.replace("IntegerField()", "PositiveIntegerField()"))
     assert codes(djgate) == []
-    stage(shop, "orders/models.py", models.replace("('show', 'number')", "('show', 'row', 'number')"))
+    shop.put("orders/models.py", models.replace("('show', 'number')", "('show', 'row', 'number')"))
     assert codes(djgate) == [("DJG605", "orders/models.py", 8)]
 
 
@@ -1506,7 +1496,7 @@ def test_the_hint_names_the_services_module_of_the_app(repo: Repo, djgate) -> No
     repo.stage()
     repo.commit()
     view = "def cancel(request, pk):\n    Order.objects.filter(pk=pk).update(status='cancelled')\n"
-    stage(repo, "apps/shop_orders/views/cancel.py", view)
+    repo.put("apps/shop_orders/views/cancel.py", view)
     (finding,) = findings(djgate)
     assert (
         finding["hint"]
@@ -1520,7 +1510,7 @@ UNTIMED = "import requests\n\n\ndef rates():\n    return requests.get('https://f
 
 
 def test_warnings_by_default_errors_when_configured(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "billing/fx.py", UNTIMED)
+    shop.put("billing/fx.py", UNTIMED)
     result = djgate("check-staged", "--family", "workflow")
     assert result.code == 0
     assert "billing/fx.py:5: DJG601 (warning) requests.get() without a timeout" in result.out
@@ -1531,8 +1521,8 @@ def test_warnings_by_default_errors_when_configured(shop: Repo, djgate) -> None:
 
 
 def test_ignore_comments_and_per_path_ignores(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    stage(shop, "billing/fx.py", UNTIMED.replace(".json()\n", ".json()  # djgate: ignore[DJG601]\n"))
-    stage(shop, "billing/views.py", "def pay(request):\n    request.user.invoices.create(amount=1)\n")
+    shop.put("billing/fx.py", UNTIMED.replace(".json()\n", ".json()  # djgate: ignore[DJG601]\n"))
+    shop.put("billing/views.py", "def pay(request):\n    request.user.invoices.create(amount=1)\n")
     assert codes(djgate) == [("DJG603", "billing/views.py", 2)]
     shop.write("pyproject.toml", '[tool.djgate]\nper_path_ignores = {"billing/views.py" = ["DJG603"]}\n')
     assert codes(djgate) == []
@@ -1547,7 +1537,7 @@ def test_the_plain_pre_commit_door_and_named_files(shop: Repo, djgate) -> None: 
     # --all-files and file names that are not staged (pre-commit run --all-files): judged whole.
     assert codes(djgate, "--all-files") == [("DJG601", "billing/fx.py", 5)]
     assert codes(djgate, "billing/fx.py") == [("DJG601", "billing/fx.py", 5)]
-    stage(shop, "billing/fx.py", UNTIMED + "\n\ndef other():\n    return 1\n")
+    shop.put("billing/fx.py", UNTIMED + "\n\ndef other():\n    return 1\n")
     assert codes(djgate, "billing/fx.py") == []  # staged: judged on what it adds
     result = djgate("check-staged", "--format", "json")
     assert json.loads(result.out)["findings"] == []
@@ -1603,7 +1593,7 @@ def test_a_50000_line_module(shop: Repo, djgate) -> None:  # type: ignore[no-unt
     shop.commit()
     lines = (header + body).splitlines()
     lines.insert(20_004, "    requests.get(order.url)")  # into f5000, whose two writes are old
-    stage(shop, "orders/big.py", "\n".join(lines) + "\n")
+    shop.put("orders/big.py", "\n".join(lines) + "\n")
     start = time.perf_counter()
     assert codes(djgate) == [("DJG601", "orders/big.py", 20_005), ("DJG602", "orders/big.py", 20_006)]
     elapsed = time.perf_counter() - start
