@@ -168,9 +168,10 @@ class HookedRepo(Repo):
 
     source: HookSource = field(kw_only=True)
 
-    def run_git(self, *args: str, env: Mapping[str, str] | None = None) -> CommitResult:
+    def _run(self, command: Sequence[str], env: Mapping[str, str] | None) -> CommitResult:
+        """A command here, in the hooks' environment (plus `env`): its exit code and its output."""
         result = subprocess.run(
-            ["git", *args],
+            command,
             cwd=self.path,
             env=self.source.env(**(env or {})),
             capture_output=True,
@@ -179,6 +180,9 @@ class HookedRepo(Repo):
             timeout=COMMIT_TIMEOUT,
         )
         return CommitResult(result.returncode, result.stdout + result.stderr)
+
+    def run_git(self, *args: str, env: Mapping[str, str] | None = None) -> CommitResult:
+        return self._run(["git", *args], env)
 
     def hooked_commit(self, *args: str, env: Mapping[str, str] | None = None) -> CommitResult:
         """`git commit ARGS` with the hooks running, as a developer would type it."""
@@ -186,16 +190,7 @@ class HookedRepo(Repo):
 
     def run_precommit(self, *args: str, env: Mapping[str, str] | None = None) -> CommitResult:
         """`pre-commit ARGS` here, e.g. `run --hook-stage manual djgate-range --from-ref A --to-ref B`."""
-        result = subprocess.run(
-            [sys.executable, "-m", "pre_commit", *args],
-            cwd=self.path,
-            env=self.source.env(**(env or {})),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=COMMIT_TIMEOUT,
-        )
-        return CommitResult(result.returncode, result.stdout + result.stderr)
+        return self._run([sys.executable, "-m", "pre_commit", *args], env)
 
     def add_remote(self, name: str = "origin") -> Path:
         """A bare repository as remote `name`, holding the current branch (pushed without hooks)."""
