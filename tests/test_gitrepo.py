@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -243,3 +244,17 @@ def test_the_index_is_listed_once_and_finds_the_apps(repo: Repo, monkeypatch: py
     assert git.tree_files(suffix=".py") == listed
     assert [(a.root, a.label) for a in git.apps()] == [("orders", "shop_orders")]
     assert "late.py" in GitRepo.discover(repo.path).tree_files()
+
+
+def test_the_cat_file_process_ends_with_its_repo(repo: Repo) -> None:
+    repo.write("a.py", "a\n")
+    repo.stage()
+    git = GitRepo.discover()
+    assert git.read_blobs({"a": ":a.py"}) == {"a": b"a\n"}
+    batch = git._batch
+    assert batch is not None and batch.returncode is None
+
+    del git
+    gc.collect()
+
+    assert batch.returncode == 0  # a program making many GitRepos keeps no idle git processes

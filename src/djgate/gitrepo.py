@@ -39,6 +39,8 @@ COMMIT_START = rb"\x1e([0-9a-f]{40,64})\x00"  # ranges only: compiled on first u
 HUNK_RE = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 NULL_OIDS = {"0" * 40, "0" * 64}
 SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines" are not code
+REGULAR_MODES = (b"100644", b"100755")
+Entry = tuple[bytes, str]  # a tree entry: (mode, object id)
 BATCH_CHUNK = 500  # objects asked of `git cat-file --batch` before reading its answers (pipes stay unblocked)
 
 
@@ -54,7 +56,7 @@ class GitRepo:
         self.root = root
         self.git_dir = git_dir
         self.head = head  # None before the first commit
-        self._index: dict[str, str] | None = None  # the index's files, listed once: it does not change
+        self._index: dict[str, Entry] | None = None  # the index's entries, listed once: it does not change
         self._batch: subprocess.Popen[bytes] | None = None  # one `git cat-file --batch` for every read
 
     @classmethod
@@ -95,30 +97,19 @@ class GitRepo:
         return self.root / os.fsdecode(out.rstrip(b"\n"))  # a relative answer is relative to the root
 
     def apps(self, rev: str | None = None) -> list[App]:
-        """The Django apps in the index (rev None) or in a commit's tree."""
-        blobs: dict[str, str] = {}
-        if rev is None and self._index is not None:  # listed already: no other git call
-            markers = [p for p in self._index if is_app_marker(p)]
-            blobs = {p: self._index[p] for p in markers if p.endswith("apps.py")}
-            return discover_apps(markers, self.read_blobs(blobs))
-        if rev is None:
-            out = self.run(
-                ["ls-files", "-s", "-z", "--", ":(glob)**/apps.py", ":(glob)**/migrations/__init__.py"]
-            )
+        """The Django apps in the index (rev None) or in a commit's tree; the index's listing when it was
+        made already, else a listing of the markers only."""
+        if rev is not None:
+            entries = _entries(self.run(["ls-tree", "-r", "-z", "--full-tree", rev]))
+        elif self._index is not None:
+            entries = self._index
         else:
-            out = self.run(["ls-tree", "-r", "-z", "--full-tree", rev])
-        markers = []
-        for record in out.split(b"\0"):
-            if not record:
-                continue
-            meta, _, raw_path = record.partition(b"\t")
-            path = os.fsdecode(raw_path)
-            if not is_app_marker(path):
-                continue
-            markers.append(path)
-            if path.endswith("apps.py"):
-                blobs[path] = meta.split()[-2 if rev is None else 2].decode()
-        return discover_apps(markers, self.read_blobs(blobs))
+            markers_only = ["--", ":(glob)**/apps.py", ":(glob)**/migrations/__init__.py"]
+            entries = _entries(self.run(["ls-files", "-s", "-z", *markers_only]), index=True)
+        markers = [p for p in entries if is_app_marker(p)]
+        return discover_apps(
+            markers, self.read_blobs({p: entries[p][1] for p in markers if p.endswith("apps.py")})
+        )
 
     def read_blobs(self, blobs: dict[str, str]) -> dict[str, bytes]:
         """path -> content for path -> object name (an id, `<rev>:<path>`, `:<path>` for the index); names
@@ -156,7 +147,7 @@ class GitRepo:
         return contents
 
     def _start_batch(self) -> subprocess.Popen[bytes]:
-        import atexit
+        import weakref
 
         try:
             self._batch = subprocess.Popen(
@@ -168,14 +159,15 @@ class GitRepo:
             )
         except FileNotFoundError:
             raise DjgateError("git is not installed or not on PATH; install git") from None
-        atexit.register(self.close)
+        # Ended with this object, or at exit: a program that makes many GitRepos keeps no idle processes.
+        self._closer = weakref.finalize(self, self._batch.communicate)
         return self._batch
 
     def close(self) -> None:
         """End the `git cat-file --batch` process, if one was started."""
-        batch, self._batch = self._batch, None
-        if batch is not None:
-            batch.communicate()
+        if self._batch is not None:
+            self._batch = None
+            self._closer()
 
     def tree_files(
         self, rev: str | None = None, under: Sequence[str] = (), suffix: str = ""
@@ -186,13 +178,15 @@ class GitRepo:
         dirs = tuple(d.rstrip("/") + "/" for d in under)
         if rev is None:
             if self._index is None:
-                self._index = _regular_files(self.run(["ls-files", "-s", "-z"]), index=True)
-            files = self._index
+                self._index = _entries(self.run(["ls-files", "-s", "-z"]), index=True)
+            entries = self._index
         else:
-            files = _regular_files(self.run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *dirs]))
-        if not (dirs or suffix):
-            return dict(files)
-        return {p: oid for p, oid in files.items() if p.endswith(suffix) and (not dirs or p.startswith(dirs))}
+            entries = _entries(self.run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *dirs]))
+        return {
+            path: oid
+            for path, (mode, oid) in entries.items()
+            if mode in REGULAR_MODES and path.endswith(suffix) and (not dirs or path.startswith(dirs))
+        }
 
     def whole_files(self, paths: Sequence[str] | None = None) -> list[FileChange]:
         """Files of the index as if the change added them whole (every line an added line): all of them, or
@@ -357,19 +351,17 @@ def _git(
 # -- parsing git's output (pure functions, tested directly) -------------------------------------------
 
 
-def _regular_files(out: bytes, index: bool = False) -> dict[str, str]:
-    """path -> object id from `git ls-files -s -z` (index) or `git ls-tree -r -z`: regular files only (no
-    symlinks, no submodules) and, in the index, only merged entries (conflict stages are not files yet)."""
-    files: dict[str, str] = {}
+def _entries(out: bytes, index: bool = False) -> dict[str, Entry]:
+    """path -> (mode, object id) from `git ls-files -s -z` (index: merged entries only, conflict stages
+    are not files yet) or `git ls-tree -r -z`."""
+    entries: dict[str, Entry] = {}
     for record in out.split(b"\0"):
         meta, _, raw_path = record.partition(b"\t")
         fields = meta.split()
-        if len(fields) < 3 or fields[0] not in (b"100644", b"100755"):
+        if len(fields) < 3 or (index and fields[2] != b"0"):
             continue
-        if index and fields[2] != b"0":
-            continue
-        files[os.fsdecode(raw_path)] = fields[1 if index else 2].decode()
-    return files
+        entries[os.fsdecode(raw_path)] = (fields[0], fields[1 if index else 2].decode())
+    return entries
 
 
 def parse_log(out: bytes) -> Iterable[ChangeSet]:
