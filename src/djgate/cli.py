@@ -98,20 +98,9 @@ def check_staged(
 
     With FILES (as pre-commit passes them), only the content families run on those files: a file with
     staged changes on the lines it adds, any other file whole (`pre-commit run --all-files`)."""
-    from djgate.engine import STAGED_FAMILIES, WHOLE_FILE_FAMILIES
-
-    unknown = sorted(set(families) - set(STAGED_FAMILIES))
-    if unknown:
-        raise click.BadParameter(
-            f"{', '.join(unknown)}; choose from {', '.join(STAGED_FAMILIES)}", param_hint="--family"
-        )
-    whole = sorted(set(families) - set(WHOLE_FILE_FAMILIES))
-    if (files or all_files) and whole:
-        raise click.BadParameter(
-            f"{', '.join(whole)} judges the staged change as a whole: it takes neither file names nor "
-            f"--all-files (these do: {', '.join(WHOLE_FILE_FAMILIES)})",
-            param_hint="--family",
-        )
+    error = commands.family_error(families, bool(files or all_files))
+    if error:
+        raise click.BadParameter(error, param_hint="--family")
     return commands.check_staged(files, families, all_files, fmt, config_path, select, ignore)
 
 

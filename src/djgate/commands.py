@@ -78,6 +78,23 @@ def check_msg(
     return emit(check_message(session.repo, session.config, text), fmt)
 
 
+def family_error(families: Sequence[str], on_files: bool) -> str | None:
+    """What is wrong with `check-staged --family ...` (None: nothing): a family it does not run, or one that
+    judges the staged change as a whole given file names or --all-files (`on_files`)."""
+    from djgate.engine import STAGED_FAMILIES, WHOLE_FILE_FAMILIES
+
+    unknown = sorted(set(families) - set(STAGED_FAMILIES))
+    if unknown:
+        return f"{', '.join(unknown)}; choose from {', '.join(STAGED_FAMILIES)}"
+    whole = sorted(set(families) - set(WHOLE_FILE_FAMILIES))
+    if on_files and whole:
+        return (
+            f"{', '.join(whole)} judges the staged change as a whole: it takes neither file names nor "
+            f"--all-files (these do: {', '.join(WHOLE_FILE_FAMILIES)})"
+        )
+    return None
+
+
 def check_staged(
     files: Sequence[Path],
     families: Sequence[str],
@@ -88,7 +105,7 @@ def check_staged(
     ignore: Codes,
 ) -> int:
     """The staged change (no files, not --all-files), else the whole-file families on files of the index
-    (the readers have checked the families against STAGED_FAMILIES / WHOLE_FILE_FAMILIES)."""
+    (the readers have refused the families `family_error` finds wrong)."""
     from djgate.engine import STAGED_FAMILIES, WHOLE_FILE_FAMILIES, check_files
     from djgate.engine import check_staged as run
 

@@ -68,11 +68,8 @@ def hook_command(args: Sequence[str]) -> Callable[[], int] | None:
     if name == "prepare-msg":
         source, sha = [*positional[1:], None, None][:2]
         return lambda: commands.prepare_msg(Path(positional[0]), source, sha, config_path)
-    from djgate.engine import STAGED_FAMILIES, WHOLE_FILE_FAMILIES
-
     families = tuple(options.get("--family", []))
-    allowed = WHOLE_FILE_FAMILIES if positional else STAGED_FAMILIES
-    if any(f not in allowed for f in families):
+    if commands.family_error(families, bool(positional)):
         return None  # click says what is wrong
     files = [Path(p) for p in positional]
     return lambda: commands.check_staged(files, families, False, fmt, config_path, select, ignore)
