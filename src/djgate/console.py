@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 # command -> (options it takes with a value, fewest and most positional arguments; None: any number)
@@ -59,20 +60,23 @@ def hook_command(args: Sequence[str]) -> Callable[[], int] | None:
     config_path = Path(config) if config else None
     select = commands.split_codes(options.get("--select", []))
     ignore = commands.split_codes(options.get("--ignore", []))
-    if verbose:
+    command: Callable[[], int]
+    if name == "check-msg":
+        command = partial(commands.check_msg, Path(positional[0]), fmt, config_path, select, ignore)
+    elif name == "prepare-msg":
+        source, sha = [*positional[1:], None, None][:2]
+        command = partial(commands.prepare_msg, Path(positional[0]), source, sha, config_path)
+    else:
+        families = tuple(options.get("--family", []))
+        if commands.family_error(families, bool(positional)):
+            return None  # click says what is wrong
+        files = [Path(p) for p in positional]
+        command = partial(commands.check_staged, files, families, False, fmt, config_path, select, ignore)
+    if verbose:  # only once the line is known to be ours: otherwise click's -v does it
         from djgate import log
 
         log.enable_verbose()
-    if name == "check-msg":
-        return lambda: commands.check_msg(Path(positional[0]), fmt, config_path, select, ignore)
-    if name == "prepare-msg":
-        source, sha = [*positional[1:], None, None][:2]
-        return lambda: commands.prepare_msg(Path(positional[0]), source, sha, config_path)
-    families = tuple(options.get("--family", []))
-    if commands.family_error(families, bool(positional)):
-        return None  # click says what is wrong
-    files = [Path(p) for p in positional]
-    return lambda: commands.check_staged(files, families, False, fmt, config_path, select, ignore)
+    return command
 
 
 def _parse(args: Sequence[str], takes: frozenset[str]) -> tuple[dict[str, list[str]], list[str]] | None:
