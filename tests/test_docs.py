@@ -52,6 +52,7 @@ def test_readme_starts_with_the_two_commands() -> None:
         "  first\n    second\n      third\n",
         "\n    indented\n\tafter a tab\n\n    last\n\n",
         "first\n\n  a\n    b\n",
+        "trailing  \n    spaces kept  \n      \n    and blank lines of spaces\n   \n",
     ],
 )
 def test_cleandoc_is_inspects(doc: str) -> None:

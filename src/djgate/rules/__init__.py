@@ -102,7 +102,7 @@ def cleandoc(doc: str) -> str:
     lines = doc.expandtabs().split("\n")
     indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
     margin = min(indents, default=0)
-    lines = [lines[0].lstrip(), *(line[margin:].rstrip() if line.strip() else "" for line in lines[1:])]
+    lines = [lines[0].lstrip(), *(line[margin:] for line in lines[1:])]
     while lines and not lines[0]:
         lines.pop(0)
     while lines and not lines[-1]:
