@@ -11,7 +11,6 @@ bench/results/commit_msg.json.
 
 from __future__ import annotations
 
-import argparse
 import platform
 import tempfile
 from pathlib import Path
@@ -23,7 +22,9 @@ from benchlib import (
     ensure_tools,
     git,
     out,
+    parser,
     time_commands,
+    timing_table,
     tool_bin,
     tool_env,
     write_results,
@@ -102,20 +103,10 @@ def commands(message: Path, labels: list[str]) -> dict[str, list[str]]:
 
 
 def report(timings: list[Timing], method: str, runs: int, apps: int, staged: int) -> dict[str, object]:
-    by_tool = {t.tool: t for t in timings}
-    ratio = by_tool["djgate"].median / by_tool["gitlint"].median
     python = platform.python_version()
     out(f"commit-msg hook, {runs} runs each ({method}); {apps} apps, {staged} staged files; python {python}")
     out()
-    out(f"{'tool':<26}{'median ms':>10}{'min ms':>9}{'max ms':>9}{'vs gitlint':>12}")
-    for t in timings:
-        out(
-            f"{t.tool:<26}{t.median * 1000:>10.1f}{min(t.times) * 1000:>9.1f}{max(t.times) * 1000:>9.1f}"
-            f"{t.median / by_tool['gitlint'].median:>11.2f}x"
-        )
-    out()
-    verdict = "meets" if ratio <= 1.0 else "MISSES"
-    out(f"djgate/gitlint median ratio: {ratio:.2f} ({verdict} the goal of <= 1.0)")
+    ratio = timing_table(timings, "gitlint", goal=1.0)
     return {
         "method": method,
         "runs": runs,
@@ -128,15 +119,10 @@ def report(timings: list[Timing], method: str, runs: int, apps: int, staged: int
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--apps", type=int, default=20)
-    parser.add_argument("--files", type=int, default=5, choices=range(1, len(APP_FILES) + 1))
-    parser.add_argument(
-        "--no-hyperfine", action="store_true", help="Time with a loop even if hyperfine is there."
-    )
-    args = parser.parse_args(argv)
+    options = parser(__doc__, runs=20, warmup=3)
+    options.add_argument("--apps", type=int, default=20)
+    options.add_argument("--files", type=int, default=5, choices=range(1, len(APP_FILES) + 1))
+    args = options.parse_args(argv)
 
     ensure_tools(TOOLS)
     env = tool_env()

@@ -24,7 +24,6 @@ on a shared machine CPU time is the steadier of the two. Results also go to benc
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import shutil
@@ -37,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchlib import HERE, djgate_bin, git, out, tool_env, write_results
+from benchlib import HERE, djgate_bin, git, out, parser, tool_env, write_results
 
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
@@ -243,11 +242,9 @@ def report(scenarios: list[Scenario], runs: int, apps: int) -> dict[str, object]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--apps", type=int, default=0, help="Generated apps added to the project.")
-    args = parser.parse_args(argv)
+    options = parser(__doc__, runs=15, warmup=2, hyperfine=False)
+    options.add_argument("--apps", type=int, default=0, help="Generated apps added to the project.")
+    args = options.parse_args(argv)
 
     venv = django_venv()
     env = tool_env("DJANGO_")

@@ -25,7 +25,6 @@ Results also go to bench/results/secrets.json. Goal (issue 4): djgate <= 0.5x de
 
 from __future__ import annotations
 
-import argparse
 import platform
 import shutil
 import tempfile
@@ -37,7 +36,9 @@ from benchlib import (
     git,
     installed_bin,
     out,
+    parser,
     time_commands,
+    timing_table,
     tool_env,
     write_results,
 )
@@ -160,17 +161,8 @@ def commands(files: list[str]) -> dict[str, list[str]]:
 def report(
     name: str, files: int, lines: int, timings: list[Timing], method: str, runs: int
 ) -> dict[str, object]:
-    by_tool = {t.tool: t for t in timings}
-    ratio = by_tool["djgate"].median / by_tool["detect-secrets-hook"].median
     out(f"{name}: {files} staged files, {lines} added lines; {runs} runs each ({method})")
-    out(f"  {'tool':<22}{'median ms':>10}{'min ms':>9}{'max ms':>9}{'vs detect-secrets':>19}")
-    for t in timings:
-        out(
-            f"  {t.tool:<22}{t.median * 1000:>10.1f}{min(t.times) * 1000:>9.1f}{max(t.times) * 1000:>9.1f}"
-            f"{t.median / by_tool['detect-secrets-hook'].median:>18.2f}x"
-        )
-    verdict = "meets" if ratio <= 0.5 else "MISSES"
-    out(f"  djgate/detect-secrets-hook median ratio: {ratio:.2f} ({verdict} the goal of <= 0.5)")
+    ratio = timing_table(timings, "detect-secrets-hook", goal=0.5, indent="  ")
     out()
     return {
         "files": files,
@@ -181,13 +173,7 @@ def report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument(
-        "--no-hyperfine", action="store_true", help="Time with a loop even if hyperfine is there."
-    )
-    args = parser.parse_args(argv)
+    args = parser(__doc__, runs=15, warmup=2).parse_args(argv)
 
     env = tool_env()
     summary: dict[str, object] = {"python": platform.python_version(), "runs": args.runs}

@@ -7,6 +7,7 @@ module as `from benchlib import ...`.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -32,6 +33,37 @@ class Timing:
     @property
     def median(self) -> float:
         return statistics.median(self.times)
+
+
+def parser(doc: str | None, runs: int, warmup: int, hyperfine: bool = True) -> argparse.ArgumentParser:
+    """The options every timing script takes: --runs, --warmup (and --no-hyperfine where it uses it)."""
+    made = argparse.ArgumentParser(description=doc.split("\n\n")[0] if doc else None)
+    made.add_argument("--runs", type=int, default=runs)
+    made.add_argument("--warmup", type=int, default=warmup)
+    if hyperfine:
+        made.add_argument(
+            "--no-hyperfine", action="store_true", help="Time with a loop even if hyperfine is there."
+        )
+    return made
+
+
+def timing_table(timings: list[Timing], reference: str, goal: float, indent: str = "") -> float:
+    """Print each tool's median, min and max and its ratio to `reference`, then djgate's ratio against the
+    goal; return that ratio."""
+    by_tool = {t.tool: t for t in timings}
+    base = by_tool[reference].median
+    width = max(len(t.tool) for t in timings) + 4
+    column = f"vs {reference}"
+    out(f"{indent}{'tool':<{width}}{'median ms':>10}{'min ms':>9}{'max ms':>9}{column:>{len(column) + 2}}")
+    for t in timings:
+        out(
+            f"{indent}{t.tool:<{width}}{t.median * 1000:>10.1f}{min(t.times) * 1000:>9.1f}"
+            f"{max(t.times) * 1000:>9.1f}{t.median / base:>{len(column) + 1}.2f}x"
+        )
+    ratio = by_tool["djgate"].median / base
+    verdict = "meets" if ratio <= goal else "MISSES"
+    out(f"{indent}djgate/{reference} median ratio: {ratio:.2f} ({verdict} the goal of <= {goal})")
+    return ratio
 
 
 def out(line: str = "") -> None:
