@@ -17,7 +17,9 @@ from pathlib import Path
 
 from benchlib import (
     Timing,
+    app_skeleton,
     check_all_accept,
+    commit_all,
     djgate_bin,
     ensure_tools,
     git,
@@ -27,6 +29,7 @@ from benchlib import (
     timing_table,
     tool_bin,
     tool_env,
+    write_files,
     write_results,
 )
 
@@ -54,20 +57,11 @@ def make_repo(where: Path, apps: int, staged: int) -> tuple[Path, Path, list[str
         "README.md": "# project\n",
     }
     for label in labels:
-        files[f"{label}/__init__.py"] = ""
-        files[f"{label}/apps.py"] = (
-            f"from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {label!r}\n"
-        )
-        files[f"{label}/migrations/__init__.py"] = ""
+        files.update(app_skeleton(label))
         for name in APP_FILES:
             files[f"{label}/{name}"] = "".join(f"def {label}_{i}():\n    return {i}\n\n" for i in range(40))
-    for rel, text in files.items():
-        path = repo / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=bench", "-c", "user.email=bench@djgate.invalid", "commit", "-q", "-m", "init")
+    write_files(repo, files)
+    commit_all(repo)
     changed = [f"app07/{name}" for name in APP_FILES[:staged]]
     for rel in changed:
         with open(repo / rel, "a") as handle:

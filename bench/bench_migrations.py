@@ -36,7 +36,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchlib import HERE, djgate_bin, git, out, parser, tool_env, write_results
+from benchlib import (
+    HERE,
+    app_skeleton,
+    commit_all,
+    djgate_bin,
+    git,
+    out,
+    parser,
+    tool_env,
+    write_files,
+    write_results,
+)
 
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
@@ -98,17 +109,13 @@ def add_apps(repo: Path, venv: Path, count: int) -> None:
     labels = [f"app{i:02d}" for i in range(1, count + 1)]
     for i, label in enumerate(labels):
         previous = f'"{labels[i - 1]}.Item"' if i else '"catalog.Product"'
-        files = {
-            "__init__.py": "",
-            "apps.py": APP_CONFIG.format(label=label),
-            "migrations/__init__.py": "",
-            "models.py": APP_MODELS.format(previous=previous),
-            "admin.py": f"from django.contrib import admin\n\nfrom {label} import models\n\n"
-            "admin.site.register([models.Customer, models.Item, models.Order, models.Line])\n",
-        }
-        for rel, text in files.items():
-            (repo / label / rel).parent.mkdir(parents=True, exist_ok=True)
-            (repo / label / rel).write_text(text)
+        files = app_skeleton(label)
+        files[f"{label}/models.py"] = APP_MODELS.format(previous=previous)
+        files[f"{label}/admin.py"] = (
+            f"from django.contrib import admin\n\nfrom {label} import models\n\n"
+            "admin.site.register([models.Customer, models.Item, models.Order, models.Line])\n"
+        )
+        write_files(repo, files)
     settings = repo / "mysite/settings.py"
     settings.write_text(
         settings.read_text().replace(
@@ -123,7 +130,6 @@ def add_apps(repo: Path, venv: Path, count: int) -> None:
     )
 
 
-APP_CONFIG = "from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {label!r}\n"
 APP_MODELS = """from django.conf import settings
 from django.db import models
 
@@ -165,9 +171,7 @@ def make_repo(where: Path, venv: Path, stage: Callable[[Path], None], apps: int)
     (repo / ".venv").symlink_to(venv, target_is_directory=True)
     if apps:
         add_apps(repo, venv, apps)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=bench", "-c", "user.email=bench@djgate.invalid", "commit", "-q", "-m", "init")
+    commit_all(repo)
     stage(repo)
     return repo
 

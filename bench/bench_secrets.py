@@ -32,7 +32,9 @@ from pathlib import Path
 
 from benchlib import (
     Timing,
+    app_skeleton,
     check_all_accept,
+    commit_all,
     git,
     installed_bin,
     out,
@@ -40,6 +42,7 @@ from benchlib import (
     time_commands,
     timing_table,
     tool_env,
+    write_files,
     write_results,
 )
 
@@ -88,20 +91,11 @@ def base_repo(where: Path) -> Path:
         "project/urls.py": "urlpatterns = []\n",
     }
     for app in APPS:
-        files[f"{app}/__init__.py"] = ""
-        files[f"{app}/apps.py"] = (
-            f"from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {app!r}\n"
-        )
-        files[f"{app}/migrations/__init__.py"] = ""
+        files.update(app_skeleton(app))
         for module in ("views", "models", "services", "urls"):
             files[f"{app}/{module}.py"] = HEADER + view_code(module, 20)
-    for rel, text in files.items():
-        path = repo / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=bench", "-c", "user.email=bench@djgate.invalid", "commit", "-q", "-m", "init")
+    write_files(repo, files)
+    commit_all(repo)
     return repo
 
 

@@ -86,6 +86,32 @@ def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
+APP_CONFIG = "from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {label!r}\n"
+
+
+def app_skeleton(label: str) -> dict[str, str]:
+    """path -> text of a Django app's package, AppConfig and migrations package."""
+    return {
+        f"{label}/__init__.py": "",
+        f"{label}/apps.py": APP_CONFIG.format(label=label),
+        f"{label}/migrations/__init__.py": "",
+    }
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def commit_all(repo: Path) -> None:
+    """`git init` the directory and commit everything in it."""
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=bench", "-c", "user.email=bench@djgate.invalid", "commit", "-q", "-m", "init")
+
+
 def installed_bin(name: str, install: str = "pip install -e . (or run with its python)") -> Path:
     """`name`'s entry point beside the running Python, else on PATH; exits saying how to install it."""
     beside = Path(sys.executable).parent / name
