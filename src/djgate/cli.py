@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 import click
 
 from djgate import __version__, commands, log
-from djgate.commands import FORMATS, Session, emit
+from djgate.commands import Session, emit
 from djgate.errors import DjgateError
+from djgate.report import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 

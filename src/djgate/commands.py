@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from djgate import log
 from djgate.errors import DjgateError
+from djgate.report import render
 
 if TYPE_CHECKING:
     from djgate.config import Config
     from djgate.findings import Finding
     from djgate.gitrepo import GitRepo
 
-FORMATS = ("text", "json", "github", "sarif")
 Codes = tuple[str, ...] | None  # --select / --ignore: None keeps the configured list
 
 
@@ -46,10 +46,6 @@ def echo(text: str, err: bool = False) -> None:
 
 
 def emit(findings: Sequence[Finding], fmt: str, extra: dict[str, Any] | None = None) -> int:
-    if not findings and fmt == "text":
-        return 0  # the text report of nothing is nothing (and the report module is not imported)
-    from djgate.report import render
-
     out = render(findings, fmt, sys.stdout, extra)
     if out:
         echo(out)

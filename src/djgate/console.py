@@ -39,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def hook_command(args: Sequence[str]) -> Callable[[], int] | None:
     """The command a hook's command line asks for, ready to run; None for any other command line."""
     from djgate import commands
+    from djgate.report import FORMATS
 
     verbose = bool(args) and args[0] in ("-v", "--verbose")
     args = args[1:] if verbose else args
@@ -55,7 +56,7 @@ def hook_command(args: Sequence[str]) -> Callable[[], int] | None:
     fmt = options.get("--format", ["text"])[-1]
     config = options["--config"][-1] if "--config" in options else None
     paths = [*(positional if name == "check-staged" else positional[:1]), *([config] if config else [])]
-    if fmt not in commands.FORMATS or any(os.path.isdir(p) for p in paths):
+    if fmt not in FORMATS or any(os.path.isdir(p) for p in paths):
         return None  # click says what is wrong
     config_path = Path(config) if config else None
     select = commands.split_codes(options.get("--select", []))

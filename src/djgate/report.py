@@ -17,13 +17,14 @@ JSON_VERSION = 1
 
 # Escape sequences (CSI, OSC, other ESC forms), C0/C1 controls but tab and newline, DEL, and the
 # bidirectional overrides that make text read differently from what it is.
-_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# (Strings, compiled by re on first use: a run that reports nothing does not compile them.)
+_ESCAPES = r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def sanitize(text: str) -> str:
     """Text from commits, made safe for a terminal: no escape sequences or control characters."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+    return re.sub(_CONTROLS, "", re.sub(_ESCAPES, "", text))
 
 
 def summary(findings: Sequence[Finding]) -> dict[str, Any]:
