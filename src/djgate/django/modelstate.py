@@ -35,28 +35,23 @@ IMPORT_RE = (
 )
 
 
-def is_root(path: str, apps: AppMap) -> bool:
-    """Whether a path can change the model state by itself, whatever imports it (see the module doc)."""
-    if not path.endswith(".py") or apps.exclude.match(path):
+def is_root(path: str, apps: AppMap | None) -> bool:
+    """Whether a path can change the model state by itself, whatever imports it (see the module doc).
+    Without the app map (None), any directory may be an app: what the path alone says, a hint for
+    starting Django early, never a verdict."""
+    if not path.endswith(".py") or (apps is not None and apps.exclude.match(path)):
         return False
     parts = path.split("/")
     if parts[-1] in ("models.py", "settings.py") or "models" in parts[:-1] or "settings" in parts[:-1]:
         return True
     directory, name = posixpath.split(path)
-    if name in ("__init__.py", "apps.py") and directory in apps.apps:
+    if name in ("__init__.py", "apps.py") and _is_app(directory, apps):
         return True
-    return posixpath.basename(directory) == "migrations" and posixpath.dirname(directory) in apps.apps
+    return posixpath.basename(directory) == "migrations" and _is_app(posixpath.dirname(directory), apps)
 
 
-def looks_model_affecting(path: str) -> bool:
-    """Whether a path's name alone says it is likely to change the model state (no app map, no imports:
-    a hint for starting Django early, never a verdict)."""
-    if not path.endswith(".py"):
-        return False
-    parts = path.split("/")
-    return parts[-1] in ("models.py", "settings.py", "apps.py", "__init__.py") or any(
-        part in ("models", "settings", "migrations") for part in parts[:-1]
-    )
+def _is_app(directory: str, apps: AppMap | None) -> bool:
+    return apps is None or directory in apps.apps
 
 
 def module_paths(py_files: Iterable[str], project_dir: str) -> dict[str, str]:

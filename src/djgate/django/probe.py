@@ -33,7 +33,7 @@ from djgate.django.modelstate import (
     Statement,
     can_change_model_state,
     import_statements,
-    looks_model_affecting,
+    is_root,
     model_state_files,
 )
 from djgate.errors import DjgateError
@@ -167,13 +167,14 @@ class ProbeProcess:
 
 
 def start_probe(repo: GitRepo, config: Config, changeset: ChangeSet) -> ProbeProcess | None:
-    """Start the probe now when the change is likely to need Django (it touches a file whose name says it
-    can change the model state), so that Django imports while djgate reads the change. None when not
-    likely, or when the interpreter cannot be found (the probe's own path says why, if needed)."""
+    """Start the probe now when the change is likely to need Django (it touches a file whose path says it
+    can change the model state: `is_root` without the app map), so that Django imports while djgate
+    reads the change. None when not likely, or when the interpreter cannot be found (the probe's own
+    path says why, if needed)."""
     if not config.enabled("DJG301"):
         return None
     paths = [p for f in changeset.files for p in (f.path, f.old_path) if p]
-    if not any(looks_model_affecting(p) for p in paths):
+    if not any(is_root(p, None) for p in paths):
         return None
     try:
         python = find_interpreter(repo.root, config)
