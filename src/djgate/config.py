@@ -11,11 +11,6 @@ from typing import Any, NamedTuple
 from djgate.errors import DjgateError
 from djgate.globs import GlobSet
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 DEFAULT_TYPES = (
     "feat",
     "fix",
@@ -107,6 +102,10 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         raise DjgateError(f"--config {explicit}: no such file; give the path of a TOML file")
     if not path.is_file():
         return Config()
+    if sys.version_info >= (3, 11):  # imported here: a repository without the file does not pay for it
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
