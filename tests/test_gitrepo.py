@@ -137,7 +137,7 @@ def test_commit_and_range(repo: Repo) -> None:
     assert git.range(f"{second}..{second}") == []
 
 
-def test_range_of_a_merge_uses_the_first_parent(repo: Repo) -> None:
+def test_a_clean_merge_introduces_nothing(repo: Repo) -> None:
     base = repo.commit("chore(deps): base")
     repo.git("checkout", "-q", "-b", "side")
     repo.write("side.py", "s\n")
@@ -151,8 +151,73 @@ def test_range_of_a_merge_uses_the_first_parent(repo: Repo) -> None:
     commits = GitRepo.discover().range(f"{base}..HEAD")
     merge = commits[-1]
     assert merge.is_merge
-    assert [f.path for f in merge.files] == ["side.py"]
+    assert merge.files == ()  # side.py is side's, main.py is main's: neither is the merge's
     assert len(commits) == 3
+
+
+def _conflicting_branches(repo: Repo) -> str:
+    """main and side both rewrite the middle line of shared.py; returns the base commit."""
+    repo.write("shared.py", "top = 1\nmiddle = 0\nbottom = 3\n")
+    repo.stage()
+    base = repo.commit("chore(deps): base")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("shared.py", "top = 1\nmiddle = 'side'\nbottom = 3\nside_only = 4\n")
+    repo.write("side.py", "s = 1\n")
+    repo.stage()
+    repo.commit("feat(side): side")
+    repo.git("checkout", "-q", "main")
+    repo.write("shared.py", "main_only = 0\ntop = 1\nmiddle = 'main'\nbottom = 3\n")
+    repo.stage()
+    repo.commit("feat(main): main")
+    repo.git("merge", "-q", "side", check=False)  # conflicts on the middle line
+    repo.write("shared.py", "main_only = 0\ntop = 1\nmiddle = 'both'\nbottom = 3\nside_only = 4\n")
+    repo.stage()
+    return base
+
+
+def test_a_merge_introduces_its_resolutions_only(repo: Repo) -> None:
+    base = _conflicting_branches(repo)
+    repo.commit("Merge branch 'side'")
+    merge = GitRepo.discover().range(f"{base}..HEAD")[-1]
+    assert [(f.path, [(a.number, a.text) for a in f.added]) for f in merge.files] == [
+        ("shared.py", [(3, "middle = 'both'")])
+    ]
+
+
+def test_a_merge_that_takes_one_parent_whole_introduces_nothing(repo: Repo) -> None:
+    base = repo.commit("chore(deps): base")
+    repo.git("checkout", "-q", "-b", "fix")
+    repo.put("orders/keys.py", "KEY = 1\n")
+    fix = repo.commit("fix(orders): keys")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-s", "ours", "-m", "Merge commit from fork", fix)
+    repo.git("read-tree", "-u", "--reset", fix)  # the merge's tree is the fix's: git shows one diff only
+    repo.git("commit", "-q", "--amend", "--no-edit")
+    merge = GitRepo.discover().range(f"{base}..HEAD")[-1]
+    assert merge.is_merge
+    assert merge.files == ()
+
+
+def test_a_staged_merge_is_judged_like_the_merge_commit(repo: Repo) -> None:
+    _conflicting_branches(repo)
+    git = GitRepo.discover()
+    staged = git.staged()
+    assert staged.merging
+    assert [(f.path, [a.text for a in f.added]) for f in staged.files] == [("shared.py", ["middle = 'both'"])]
+
+
+def test_moved_and_reformatted_lines_are_not_added(repo: Repo) -> None:
+    repo.write("a.py", "def keep():\n    print ('kept')\n\n\ndef move():\n    print('moved')\n")
+    repo.stage()
+    repo.commit("chore(deps): base")
+    repo.write("a.py", "def keep():\n    print('kept')\n")
+    repo.write("b.py", "def move():\n    print('moved')\n    print('new')\n")
+    repo.stage()
+    changes = {c.path: c for c in GitRepo.discover().staged().files}
+    assert [a.text for a in changes["a.py"].added] == []
+    assert [a.text for a in changes["a.py"].moved] == ["    print('kept')"]
+    assert [a.text for a in changes["b.py"].added] == ["    print('new')"]
+    assert [a.number for a in changes["b.py"].moved] == [1, 2]
 
 
 def test_root_commit_shows_its_files(repo: Repo) -> None:

@@ -25,6 +25,13 @@ class FileChange(NamedTuple):
     added: tuple[AddedLine, ...] = ()
     new_blob: str | None = None  # object id of the new content (None when deleted)
     old_blob: str | None = None  # object id of the old content (None when added)
+    # Lines the change wrote whose content it removed elsewhere (moved or reformatted): not new, so no
+    # line rule judges them; the file is still changed (its syntax is still judged).
+    moved: tuple[AddedLine, ...] = ()
+
+    @property
+    def writes_lines(self) -> bool:
+        return bool(self.added or self.moved)
 
     @property
     def paths(self) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -228,15 +229,26 @@ class GitRepo:
     # -- ChangeSets ---------------------------------------------------------------------------------
 
     def staged(self, message: str | None = None) -> ChangeSet:
-        """The index against HEAD (or against nothing before the first commit)."""
-        out = self.run(["diff", "--cached", *DIFF_OPTIONS])
+        """The index against HEAD (or against nothing before the first commit); during a merge, what the
+        merge itself introduces (see `merge_changes`): the index against each of the merged commits too."""
+        diffs = [self.run(["diff", "--cached", *DIFF_OPTIONS])]
+        merging = self.merging
+        if merging and self.head:
+            diffs += [self.run(["diff", "--cached", *DIFF_OPTIONS, oid]) for oid in self.merge_heads()]
         return ChangeSet(
-            files=tuple(parse_diff(out)),
+            files=tuple(merge_changes(diffs)),
             source="staged",
             message=message,
             parents=(self.head,) if self.head else (),
-            merging=self.merging,
+            merging=merging,
         )
+
+    def merge_heads(self) -> list[str]:
+        """The commits being merged into HEAD (MERGE_HEAD: one, or several for an octopus)."""
+        try:
+            return (self.git_dir / "MERGE_HEAD").read_text().split()
+        except OSError:
+            return []
 
     def commit(self, rev: str) -> ChangeSet:
         changesets = self._log(["-1", self._verified(rev)])
@@ -288,6 +300,17 @@ class GitRepo:
         out = self.run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], ok=(0, 128))
         return out.decode().strip() or None
 
+    def target_base(self, branch: str | None) -> str | None:
+        """Where HEAD forked from the branch its changes merge into (`branch`, else the upstream): what is
+        there is committed for everyone; HEAD when there is no such branch, None before the first commit."""
+        target = branch or self.upstream()
+        if target and self.head:
+            out = self.run(["merge-base", "--end-of-options", "HEAD", target], ok=(0, 1, 128)).split()
+            if out:
+                return out[0].decode()
+            log.debug("no merge-base of HEAD and %s: HEAD is the target", target)
+        return self.head
+
     def existing_paths_at(self, wanted: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (commit, path) pairs exist, for many commits in one `git cat-file --batch-check`; the
         commit "" names the index (`:<path>`)."""
@@ -321,7 +344,7 @@ class GitRepo:
                 "log.showRoot=true",
                 "log",
                 "--no-show-signature",
-                "--diff-merges=first-parent",
+                "--diff-merges=separate",  # a merge's diff against each parent: see merge_changes
                 *DIFF_OPTIONS,
                 LOG_FORMAT,
                 *args,
@@ -344,7 +367,8 @@ def _git(
     )
     if proc.returncode not in ok:
         reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise DjgateError(f"git {args[0]} failed: {reason[0] if reason else proc.returncode}")
+        command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+        raise DjgateError(f"git {command} failed: {reason[0] if reason else proc.returncode}")
     return proc.stdout
 
 
@@ -365,14 +389,24 @@ def _entries(out: bytes, index: bool = False) -> dict[str, Entry]:
 
 
 def parse_log(out: bytes) -> Iterable[ChangeSet]:
+    """ChangeSets from `git log --diff-merges=separate`: a merge comes once per parent, in parent order,
+    and becomes one ChangeSet of what the merge itself introduces."""
     starts = list(re.finditer(COMMIT_START, out))
-    for i, match in enumerate(starts):
-        end = starts[i + 1].start() if i + 1 < len(starts) else len(out)
-        fields = out[match.end() : end].split(b"\0", 3)
+    i = 0
+    while i < len(starts):
+        match = starts[i]
+        diffs = []
+        while i < len(starts) and starts[i][1] == match[1]:
+            end = starts[i + 1].start() if i + 1 < len(starts) else len(out)
+            fields = out[starts[i].end() : end].split(b"\0", 3)
+            diffs.append((fields[3] if len(fields) > 3 else b"").lstrip(b"\0\n"))
+            i += 1
+        fields = out[match.end() :].split(b"\0", 3)
         parents, author, message = fields[0], fields[1], fields[2]
-        rest = fields[3] if len(fields) > 3 else b""
+        # git prints no diff against a parent whose tree equals the merge's: then it introduces nothing.
+        complete = len(diffs) >= len(parents.split())
         yield ChangeSet(
-            files=tuple(parse_diff(rest.lstrip(b"\0\n"))),
+            files=tuple(merge_changes(diffs)) if complete else (),
             source="commit",
             message=message.decode("utf-8", "replace"),
             commit=match[1].decode(),
@@ -382,8 +416,41 @@ def parse_log(out: bytes) -> Iterable[ChangeSet]:
         )
 
 
-def parse_diff(out: bytes) -> list[FileChange]:
-    """Parse `git diff --raw -p -z -U0`: the NUL-separated raw records, then the patches in the same order."""
+def merge_changes(diffs: Sequence[bytes]) -> list[FileChange]:
+    """The changes of one commit (or the index) from its diff against each parent (one diff: not a merge).
+    A merge introduces what is in neither parent: the files that differ from every parent, and of their
+    lines those added against every parent (conflict resolutions, edits made during the merge); what one
+    parent brought is never judged again. Only the common files' patches are parsed."""
+    if len(diffs) == 1:
+        return parse_diff(diffs[0])
+    split = [_raw_records(diff) for diff in diffs]
+    common = set.intersection(*({os.fsdecode(paths[-1]) for _, paths in records} for records, _ in split))
+    if not common:
+        return []
+    parsed = [parse_diff(diff, keep=common) for diff in diffs]
+    added = _common_numbers(parsed, lambda change: change.added)
+    written = _common_numbers(parsed, lambda change: change.added + change.moved)
+    kept = []
+    for change in parsed[0]:
+        lines = sorted(change.added + change.moved)
+        kept.append(
+            change._replace(
+                added=tuple(a for a in lines if (change.path, a.number) in added),
+                moved=tuple(a for a in lines if (change.path, a.number) in written - added),
+            )
+        )
+    return kept
+
+
+def _common_numbers(
+    parsed: list[list[FileChange]], lines: Callable[[FileChange], tuple[AddedLine, ...]]
+) -> set[tuple[str, int]]:
+    """(path, line number) pairs that every parent's diff has among these lines."""
+    return set.intersection(*({(c.path, a.number) for c in changes for a in lines(c)} for changes in parsed))
+
+
+def _raw_records(out: bytes) -> tuple[list[tuple[list[bytes], list[bytes]]], int]:
+    """The NUL-separated raw records at the start of `git diff --raw -z` output, and where they end."""
     records: list[tuple[list[bytes], list[bytes]]] = []
     pos = 0
     while out.startswith(b":", pos):
@@ -397,16 +464,55 @@ def parse_diff(out: bytes) -> list[FileChange]:
             paths.append(out[pos:end])
             pos = end + 1
         records.append((meta, paths))
+    return records, pos
+
+
+def parse_diff(out: bytes, keep: set[str] | None = None) -> list[FileChange]:
+    """Parse `git diff --raw -p -z -U0`: the NUL-separated raw records, then the patches in the same order
+    (`keep`: only these paths). An added line whose content (white space aside) the change removes
+    elsewhere is moved, not added: a move or a reformat writes nothing new."""
+    records, pos = _raw_records(out)
     patches = _split_patches(out[pos:].lstrip(b"\0"))
     changes: list[FileChange] = []
+    removed: Counter[str] = Counter()
     for meta, paths in records:
         status = meta[4][:1].decode()
         if status == "U":
             continue  # unmerged: git shows no patch for it and will not commit it
         # A type change (file <-> symlink) is shown as a deletion patch and an addition patch.
         patch = b"".join(patches.pop(0) for _ in range(2 if status == "T" else 1) if patches)
+        if keep is not None and os.fsdecode(paths[-1]) not in keep:
+            continue
         changes.append(_file_change(meta, paths, status, patch))
-    return changes
+        removed.update(_removed_lines(patch))
+    return _without_moved(changes, removed) if removed else changes
+
+
+def _without_moved(changes: list[FileChange], removed: Counter[str]) -> list[FileChange]:
+    result = []
+    for change in changes:
+        added, moved = [], []
+        for line in change.added:
+            key = "".join(line.text.split())
+            if key and removed[key] > 0:
+                removed[key] -= 1
+                moved.append(line)
+            else:
+                added.append(line)
+        result.append(change._replace(added=tuple(added), moved=tuple(moved)) if moved else change)
+    return result
+
+
+def _removed_lines(patch: bytes) -> Iterable[str]:
+    """The removed lines of a patch, white space dropped (the key a moved line is recognised by)."""
+    in_hunk = False
+    for line in patch.split(b"\n"):
+        if line.startswith(b"@@"):
+            in_hunk = True
+        elif in_hunk and line.startswith(b"-"):
+            key = "".join(line[1:].decode("utf-8", "replace").split())
+            if key:
+                yield key
 
 
 def _split_patches(text: bytes) -> list[bytes]:

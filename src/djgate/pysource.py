@@ -257,11 +257,15 @@ def parse_source(path: str, data: bytes, added: tuple[int, ...]) -> PySource:
 
 
 def changed_python_files(changeset: ChangeSet) -> list[FileChange]:
-    """The Python files whose content the change adds to: text, not deleted, with added lines."""
+    """The Python files whose content the change writes to: text, not deleted, with added or moved lines."""
     return [
         f
         for f in changeset.files
-        if is_python(f.path) and f.added and not f.binary and f.new_blob is not None and f.status != "D"
+        if is_python(f.path)
+        and f.writes_lines
+        and not f.binary
+        and f.new_blob is not None
+        and f.status != "D"
     ]
 
 
