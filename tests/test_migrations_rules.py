@@ -190,6 +190,96 @@ def test_deleting_what_an_added_squash_replaces_is_allowed(shop_migrations: Repo
     assert check(djgate, "DJG304") == (0, [])
 
 
+def test_an_import_moved_in_a_committed_migration_is_upkeep(shop_migrations: Repo, djgate: Any) -> None:
+    path = "orders/migrations/0002_order_note.py"
+    text = (shop_migrations.path / path).read_text()
+    upkept = '"""Notes on orders."""\nfrom __future__ import annotations\n\nimport django.db.models\n' + text
+    shop_migrations.put(path, upkept)
+
+    assert check(djgate, "DJG304") == (0, [])
+
+
+def test_a_changed_operation_argument_is_a_rewrite(shop: Repo, djgate: Any) -> None:
+    field = "        migrations.AddField('order', 'note', models.CharField(max_length={}, blank=True)),\n"
+    path = "orders/migrations/0002_order_note.py"
+    shop.put(path, migration(("orders", INITIAL), operations=field.format(50)))
+    shop.commit("feat(orders): add the note")
+    shop.put(
+        path,
+        "# max_length raised for long notes\n" + migration(("orders", INITIAL), operations=field.format(200)),
+    )
+
+    code, findings = check(djgate, "DJG304")
+
+    assert code == 1
+    assert [f["message"] for f in findings] == [
+        "migration 0002_order_note of 'orders' is committed and modified"
+    ]
+
+
+@pytest.fixture
+def topic(shop_migrations: Repo) -> Repo:
+    """A topic branch that tracks main and has added orders 0003, not merged yet."""
+    shop_migrations.git("checkout", "-q", "-b", "topic", "--track", "main")
+    shop_migrations.put("orders/migrations/0003_refund.py", migration(("orders", "0002_order_note")))
+    shop_migrations.commit("feat(orders): add refunds")
+    return shop_migrations
+
+
+def test_a_migration_the_branch_added_may_be_edited(topic: Repo, djgate: Any) -> None:
+    topic.put(
+        "orders/migrations/0003_refund.py",
+        migration(("orders", "0002_order_note"), operations="        migrations.RunSQL('', ''),\n"),
+    )
+
+    assert check(djgate, "DJG304") == (0, [])
+
+
+def test_a_migration_on_the_upstream_may_not(topic: Repo, djgate: Any) -> None:
+    topic.put(
+        "orders/migrations/0002_order_note.py", migration(("orders", INITIAL), extra="    atomic = False\n")
+    )
+
+    code, findings = check(djgate, "DJG304")
+
+    assert code == 1
+    assert [f["path"] for f in findings] == ["orders/migrations/0002_order_note.py"]
+
+
+def test_target_branch_in_the_configuration(shop_migrations: Repo, djgate: Any) -> None:
+    shop_migrations.git("checkout", "-q", "-b", "topic")  # no upstream: the configuration names the target
+    shop_migrations.put("orders/migrations/0003_refund.py", migration(("orders", "0002_order_note")))
+    shop_migrations.commit("feat(orders): add refunds")
+    shop_migrations.put(
+        "orders/migrations/0003_refund.py",
+        migration(("orders", "0002_order_note"), extra="    atomic = False\n"),
+    )
+    assert check(djgate, "DJG304")[0] == 1  # HEAD is the target: 0003 is committed there
+
+    shop_migrations.put("pyproject.toml", '[tool.djgate]\ntarget_branch = "main"\n')
+    assert check(djgate, "DJG304") == (0, [])
+
+
+def test_an_edited_migration_of_the_branch_is_judged_like_an_added_one(topic: Repo, djgate: Any) -> None:
+    path = "orders/migrations/0003_refund.py"
+    operations = (
+        "        migrations.RunSQL('UPDATE orders_order SET refunded = false'),\n"  # judged when added
+    )
+    topic.put(path, migration(("orders", "0002_order_note"), operations=operations))
+    topic.commit("feat(orders): reset refunds")
+    topic.put(
+        path,
+        migration(
+            ("orders", "0002_order_note"), operations=operations + "        migrations.RunPython(fill),\n"
+        ),
+    )
+
+    code, findings = check(djgate, "DJG303")
+
+    assert code == 1
+    assert [(f["path"], f["line"]) for f in findings] == [(path, 8)]  # the RunPython it adds, not the RunSQL
+
+
 # -- DJG305 auto-named migration -----------------------------------------------------------------------
 
 

@@ -66,6 +66,7 @@ class Config(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, o
     settings: str | None = None  # DJANGO_SETTINGS_MODULE of the project
     probe_timeout: int = 60  # seconds the Django probe may take
     allow_overrides: tuple[str, ...] | None = None  # codes a Djgate-Allow trailer may turn off
+    target_branch: str | None = None  # where changes merge (origin/main); default: the branch's upstream
     source: str = "defaults"  # where it was read from, for error messages
 
     def enabled(self, code: str) -> bool:
@@ -218,4 +219,5 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "settings": _string,
     "probe_timeout": _positive_int,
     "allow_overrides": _codes,
+    "target_branch": _string,
 }

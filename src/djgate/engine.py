@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from djgate.changeset import ChangeSet
@@ -67,7 +67,7 @@ class RepoFacts:
                     f.new_blob: f.new_blob
                     for cs in self.changesets
                     for f in cs.files
-                    if f.new_blob and f.added and not f.binary
+                    if f.new_blob and f.writes_lines and not f.binary
                 }
             )
         ids = {f.path: f.new_blob for f in changeset.files if f.new_blob}
@@ -91,6 +91,10 @@ class RepoFacts:
         if missing:  # asked for paths the prefetch did not foresee
             self._existing |= self.repo.existing_paths_at(missing)
         return {p for p in paths if (changeset.commit, p) in self._existing}
+
+    def on_target(self, changeset: ChangeSet, target: str | None, paths: Iterable[str]) -> set[str]:
+        """Which of `paths` the target branch has (`target`: its commit; None: the parents are the target)."""
+        return self.repo.existing_paths(paths, target) if target is not None else set()
 
     def old_contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
         ids = {f.old_path or f.path: f.old_blob for f in changeset.files if f.old_blob}
@@ -128,8 +132,10 @@ def judge(
     apps: AppMap,
     families: Iterable[str],
     probe: ProbeProcess | None = None,
+    target: Callable[[], str | None] = lambda: None,
 ) -> Verdict:
-    """The rules of the families on one ChangeSet. `probe`: a Django probe started early, for DJG301."""
+    """The rules of the families on one ChangeSet. `probe`: a Django probe started early, for DJG301;
+    `target`: the commit of the branch the change merges into (asked on first need; None: the parents)."""
     message = None
     if changeset.message is not None:
         message = Message.from_text(changeset.message, changeset.comment_char)
@@ -151,6 +157,7 @@ def judge(
         lambda dirs: facts.tree_contents(changeset, dirs),
         django,
         path_contents=lambda paths: facts.path_contents(changeset, paths),
+        on_target=lambda paths: facts.on_target(changeset, target(), paths),
     )
     findings = list(run_rules(context, families))
     booted = any(v is not None and not v.cached for v in asked)
@@ -176,6 +183,11 @@ def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
     return judge(facts, config, staged, AppMap(repo.apps(), config), MESSAGE_FAMILIES).findings
 
 
+def staged_target(repo: GitRepo, config: Config) -> Callable[[], str | None]:
+    """The staged change's target commit, found (two git calls) only when a rule asks."""
+    return functools.cache(lambda: repo.target_base(config.target_branch))
+
+
 def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED_FAMILIES) -> list[Finding]:
     """pre-commit: the staged files, before the editor opens."""
     staged = repo.staged()
@@ -188,7 +200,8 @@ def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED
         repo.tree_files()  # the family lists the index anyway: the same listing finds the apps
     try:
         facts = RepoFacts(repo, [staged])
-        return judge(facts, config, staged, AppMap(repo.apps(), config), families, probe).findings
+        apps = AppMap(repo.apps(), config)
+        return judge(facts, config, staged, apps, families, probe, staged_target(repo, config)).findings
     finally:
         if probe is not None:
             probe.discard()
@@ -238,7 +251,7 @@ def check_range(
     apps = AppMap(repo.apps(rev_range.tip), config)
     facts = RepoFacts(repo, changesets)
     families = tuple(families)
-    verdicts = [judge(facts, config, cs, apps, families) for cs in changesets]
+    verdicts = [judge(facts, config, cs, apps, families, target=lambda: rev_range.base) for cs in changesets]
     if "migrations" in families and config.enabled("DJG302") and verdicts:
         race = merge_race(repo, config, rev_range, changesets, apps)
         if race:

@@ -36,6 +36,8 @@ class Context(NamedTuple):
     tree_contents: Contents = lambda dirs: {}  # every file under these directories in the judged tree
     django: Callable[[], DjangoVerdict | None] = lambda: None  # Django's verdict, asked on the first call
     path_contents: Contents = lambda paths: {}  # any file of the judged tree, changed or not (.gitignore)
+    # Which paths the branch the change merges into already has (committed there; default: all of them).
+    on_target: PathFacts = set
 
 
 Check = Callable[[Context], Iterable[Finding]]

@@ -116,8 +116,18 @@ class MigrationFacts:
         self.context = context
         changes = context.changeset.files
         self.added: list[MigrationFile] = []
+        moved_or_changed = {
+            f.old_path or f.path: f
+            for f in changes
+            if f.status not in ("A", "C") and migration_node(f.old_path or f.path, context)
+        }
+        # Committed: on the branch the change merges into. A migration this branch added is not yet.
+        self.committed = context.on_target(moved_or_changed) if moved_or_changed else set()
         added = {
-            f.path: node for f in changes if f.status in ADDED and (node := migration_node(f.path, context))
+            f.path: node
+            for f in changes
+            if (f.status in ADDED or (f.status in ("M", "T") and f.path not in self.committed))
+            and (node := migration_node(f.path, context))
         }
         sources = context.contents(added)
         for path, (app, _) in added.items():
@@ -293,12 +303,15 @@ def irreversible_migration(context: Context) -> Iterator[Finding]:
     """Every operation of an added migration can be reversed: RunPython has `reverse_code`, RunSQL has
     `reverse_sql` (also inside SeparateDatabaseAndState's `database_operations`). When Django is booted
     anyway, any other operation whose `reversible` is False is reported too."""
-    if context.changeset.is_merge or _no_migrations_touched(context):
+    if _no_migrations_touched(context):
         return
     added = facts(context).added
+    written = {f.path: {a.number for a in f.added + f.moved} for f in context.changeset.files}
     flagged: set[tuple[str, int]] = set()
     for migration in added:
-        for line, what, reverse in _irreversible_calls(migration.operations):
+        for line, end, what, reverse in _irreversible_calls(migration.operations):
+            if not written.get(migration.path, set()) & set(range(line, end + 1)):
+                continue  # a migration of this branch edited elsewhere: the operation was judged when added
             flagged.add((migration.path, line))
             yield Finding(
                 "DJG303",
@@ -313,8 +326,11 @@ def irreversible_migration(context: Context) -> Iterator[Finding]:
         found = by_node.get((op.app, op.migration))
         if found is None:
             continue
-        at = found.operations[op.position].lineno if op.position < len(found.operations) else None
+        node = found.operations[op.position] if op.position < len(found.operations) else None
+        at = node.lineno if node else None
         if (found.path, at) in flagged:
+            continue
+        if node and not written.get(found.path, set()) & set(range(node.lineno, (node.end_lineno or 0) + 1)):
             continue
         yield Finding(
             "DJG303",
@@ -325,8 +341,8 @@ def irreversible_migration(context: Context) -> Iterator[Finding]:
         )
 
 
-def _irreversible_calls(operations: Iterable[ast.expr]) -> Iterator[tuple[int, str, str]]:
-    """(line, operation, missing argument) for RunPython/RunSQL calls without a reverse."""
+def _irreversible_calls(operations: Iterable[ast.expr]) -> Iterator[tuple[int, int, str, str]]:
+    """(first line, last line, operation, missing argument) for RunPython/RunSQL calls without a reverse."""
     import ast
 
     for node in operations:
@@ -343,7 +359,7 @@ def _irreversible_calls(operations: Iterable[ast.expr]) -> Iterator[tuple[int, s
             continue
         value = _argument(node, 1, reverse)
         if value is None or (isinstance(value, ast.Constant) and value.value is None):
-            yield node.lineno, name, reverse
+            yield node.lineno, node.end_lineno or node.lineno, name, reverse
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
@@ -355,7 +371,7 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
 @rule(
     "DJG304",
     "committed-migration-changed",
-    summary="A migration that is already committed is modified, deleted or renamed.",
+    summary="A migration already on the target branch is modified, deleted or renamed.",
     why="""
         A committed migration may already be applied on a colleague's machine, in staging or in
         production; Django records it by name and never runs it again. Edits are silently skipped there,
@@ -363,36 +379,40 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
     """,
     fix="""
         Leave committed migrations as they are (unstage the change with `git restore --staged <path>`)
-        and make a new migration for the new change. Deleting the migrations a squashed migration
-        `replaces` is allowed in the commit that adds the squashed migration; changes that only touch
-        formatting or comments are allowed.
+        and make a new migration for the new change. A migration is committed once it is on the branch
+        your change merges into (`target_branch`, else the branch's upstream, else HEAD): one your branch
+        added may still be edited. Deleting the migrations a squashed migration `replaces` is allowed in
+        the commit that adds the squashed migration; imports, comments and formatting may change.
     """,
     bad="git add orders/migrations/0002_order_note.py   # edited after it was committed",
     good="python manage.py makemigrations orders   # a new 0003 that makes the change",
 )
 def committed_migration_changed(context: Context) -> Iterator[Finding]:
-    """No migration that exists in the parent commit (HEAD) is modified, deleted or renamed, except
-    that deleting the migrations listed in `replaces` of a squashed migration added by the same change is
-    allowed, and so are edits to formatting and comments only (the syntax tree is unchanged)."""
+    """No migration that is committed on the branch the change merges into (`target_branch`, else the
+    current branch's upstream, else HEAD; in `check-range`, the range's base) is modified, deleted or
+    renamed. Allowed: editing a migration this branch added; deleting the migrations listed in `replaces`
+    of a squashed migration added by the same change; edits that leave what the migration does as it was
+    (its syntax tree apart from imports and docstrings: formatting, comments, an import moved)."""
     changeset = context.changeset
-    if not changeset.parents or changeset.is_merge or _no_migrations_touched(context):
+    if not changeset.parents or _no_migrations_touched(context):
         return
-    squashed = {node for m in facts(context).added for node in m.replaces}
-    modified = [f for f in changeset.files if f.status in ("M", "T") and migration_node(f.path, context)]
+    known = facts(context)
+    squashed = {node for m in known.added for node in m.replaces}
+    modified = [f for f in changeset.files if f.status in ("M", "T") and f.path in known.committed]
     old = context.old_contents(f.path for f in modified)
     new = context.contents(f.path for f in modified)
     for change in changeset.files:
-        old_node = migration_node(change.old_path or change.path, context)
-        if old_node is None or change.status in ("A", "C"):
-            continue
         path = change.old_path or change.path
+        old_node = migration_node(path, context)
+        if old_node is None or change.status in ("A", "C") or path not in known.committed:
+            continue
         if change.status in ("D", "R") and old_node in squashed:
             continue  # git may pair a replaced migration with the squash as a rename
         if change.status == "D":
             what = "deleted"
         elif change.status == "R":
             what = f"renamed to {change.path}"
-        elif _same_syntax(old.get(path), new.get(path)):
+        elif _same_operations(old.get(path), new.get(path)):
             continue
         else:
             what = "modified"
@@ -406,15 +426,30 @@ def committed_migration_changed(context: Context) -> Iterator[Finding]:
         )
 
 
-def _same_syntax(old: bytes | None, new: bytes | None) -> bool:
+def _same_operations(old: bytes | None, new: bytes | None) -> bool:
+    """Both versions do the same: equal syntax trees once imports and docstrings are set aside (what
+    upkeep after a library rename or a formatter changes), so operations, dependencies and replaces, and
+    the functions RunPython calls, are as they were."""
     import ast
 
     if old is None or new is None:
         return False
     try:
-        return ast.dump(ast.parse(old)) == ast.dump(ast.parse(new))
+        return _behaviour(ast.parse(old)) == _behaviour(ast.parse(new))
     except (SyntaxError, ValueError):
         return False
+
+
+def _behaviour(tree: ast.Module) -> str:
+    import ast
+
+    body = [
+        stmt
+        for stmt in tree.body
+        if not isinstance(stmt, ast.Import | ast.ImportFrom)
+        and not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+    ]
+    return ast.dump(ast.Module(body=body, type_ignores=[]))
 
 
 @rule(
@@ -435,8 +470,6 @@ def _same_syntax(old: bytes | None, new: bytes | None) -> bool:
 )
 def auto_named_migration(context: Context) -> Iterator[Finding]:
     """An added migration's name says what it does, not makemigrations' fallback `NNNN_auto_<timestamp>`."""
-    if context.changeset.is_merge:
-        return
     for change in context.changeset.files:
         node = migration_node(change.path, context) if change.status in ADDED else None
         if node and AUTO_NAME.fullmatch(node[1]):
