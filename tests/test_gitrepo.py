@@ -8,7 +8,7 @@ import pytest
 from djgate.errors import DjgateError
 from djgate.gitrepo import GitRepo, parse_diff
 
-from .conftest import Repo
+from .conftest import Repo, djgate_process
 
 
 def staged(repo: Repo):  # type: ignore[no-untyped-def]
@@ -323,3 +323,34 @@ def test_the_cat_file_process_ends_with_its_repo(repo: Repo) -> None:
     gc.collect()
 
     assert batch.returncode == 0  # a program making many GitRepos keeps no idle git processes
+
+
+def test_files_without_lines_for_the_message_and_scope_rules(repo: Repo) -> None:
+    repo.put("orders/a.py", "a\n")
+    repo.commit()
+    repo.put("orders/a.py", "a\nb\n")
+    repo.put("billing/b.py", "b\n")
+    git = GitRepo.discover()
+    with_lines, without = git.staged(), git.staged(lines=False)
+    assert [(f.path, f.status, f.new_blob) for f in without.files] == [
+        (f.path, f.status, f.new_blob) for f in with_lines.files
+    ]
+    assert all(f.added == () for f in without.files)
+    assert any(f.added for f in with_lines.files)
+
+
+@pytest.mark.parametrize(
+    ("args", "patches"),
+    [
+        (("check-msg", ".git/COMMIT_EDITMSG"), False),
+        (("check-staged", "--family", "scope"), False),
+        (("check-staged", "--family", "print"), True),
+    ],
+)
+def test_only_the_line_rules_ask_git_for_patches(repo: Repo, args: tuple[str, ...], patches: bool) -> None:
+    repo.put("orders/a.py", "a = 1\n")
+    repo.write(".git/COMMIT_EDITMSG", "chore: add a\n")
+    result = djgate_process("-v", *args, cwd=repo.path)
+    diffs = [line for line in result.stderr.splitlines() if "git diff --cached" in line]
+    assert diffs, result.stderr
+    assert all((" -p " in line) == patches for line in diffs)

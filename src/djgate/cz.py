@@ -65,7 +65,7 @@ def read_project() -> Project:
         return Project(Config(), (), (), (), in_repository=False)
     config = load_config(repo.root)
     apps = AppMap(repo.apps(), config)
-    paths = tuple(repo.staged().paths())
+    paths = tuple(repo.staged(lines=False).paths())
     return Project(config, tuple(sorted(apps.labels)), tuple(apps.group(paths)), paths, in_repository=True)
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from djgate.django.verdict import DjangoVerdict
 
 # Which rule families each door runs. Later families (secrets, print, migrations, ...) join here.
-MESSAGE_FAMILIES = ("message", "scope")
+MESSAGE_FAMILIES = ("message", "scope")  # they read which files change, never their lines
 STAGED_FAMILIES = ("scope", "migrations", "secrets", "print", "workflow")
 # Families that judge file contents line by line: they also run on whole files (`check-staged --all-files`,
 # or file names passed by pre-commit), where a family that judges the change as a whole makes no sense.
@@ -178,7 +178,7 @@ def _django(
 
 def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
     """commit-msg: the message being written, with the staged files it will commit."""
-    staged = repo.staged(message=text)._replace(comment_char=repo.comment_char())
+    staged = repo.staged(message=text, lines=False)._replace(comment_char=repo.comment_char())
     facts = RepoFacts(repo, [staged])
     return judge(facts, config, staged, AppMap(repo.apps(), config), MESSAGE_FAMILIES).findings
 
@@ -190,8 +190,8 @@ def staged_target(repo: GitRepo, config: Config) -> Callable[[], str | None]:
 
 def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED_FAMILIES) -> list[Finding]:
     """pre-commit: the staged files, before the editor opens."""
-    staged = repo.staged()
     families = tuple(families)
+    staged = repo.staged(lines=bool(set(families) - set(MESSAGE_FAMILIES)))
     probe = None
     if "migrations" in families:
         from djgate.django.probe import start_probe  # Django imports while the rest is read

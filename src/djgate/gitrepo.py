@@ -35,6 +35,8 @@ DIFF_OPTIONS = (
     "--no-relative",
     "--ignore-submodules=none",
 )
+# The same without patches (each of these options implies -p).
+RAW_OPTIONS = tuple(o for o in DIFF_OPTIONS if o != "-p" and not o.startswith(("-U", "--inter-hunk-context")))
 LOG_FORMAT = "--format=%x1e%H%x00%P%x00%an <%ae>%x00%B%x00"
 COMMIT_START = rb"\x1e([0-9a-f]{40,64})\x00"  # ranges only: compiled on first use, by re
 HUNK_RE = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
@@ -228,13 +230,16 @@ class GitRepo:
 
     # -- ChangeSets ---------------------------------------------------------------------------------
 
-    def staged(self, message: str | None = None) -> ChangeSet:
+    def staged(self, message: str | None = None, lines: bool = True) -> ChangeSet:
         """The index against HEAD (or against nothing before the first commit); during a merge, what the
-        merge itself introduces (see `merge_changes`): the index against each of the merged commits too."""
-        diffs = [self.run(["diff", "--cached", *DIFF_OPTIONS])]
+        merge itself introduces (see `merge_changes`): the index against each of the merged commits too.
+        `lines=False`: files and statuses only, no added lines (what the message and scope rules need:
+        the patches are most of the cost of a large change)."""
+        options = DIFF_OPTIONS if lines else RAW_OPTIONS
+        diffs = [self.run(["diff", "--cached", *options])]
         merging = self.merging
         if merging and self.head:
-            diffs += [self.run(["diff", "--cached", *DIFF_OPTIONS, oid]) for oid in self.merge_heads()]
+            diffs += [self.run(["diff", "--cached", *options, oid]) for oid in self.merge_heads()]
         return ChangeSet(
             files=tuple(merge_changes(diffs)),
             source="staged",
