@@ -199,6 +199,16 @@ def test_an_import_moved_in_a_committed_migration_is_upkeep(shop_migrations: Rep
     assert check(djgate, "DJG304") == (0, [])
 
 
+def test_reordered_dependencies_are_upkeep(shop: Repo, djgate: Any) -> None:
+    path = "billing/migrations/0002_invoice_order.py"
+    shop.put("billing/migrations/__init__.py", "")
+    shop.put(path, migration(("billing", "0001_initial"), ("orders", INITIAL)))
+    shop.commit("feat(billing): link invoices to orders")
+    shop.put(path, migration(("orders", INITIAL), ("billing", "0001_initial")))  # a linter sorted them
+
+    assert check(djgate, "DJG304") == (0, [])
+
+
 def test_a_changed_operation_argument_is_a_rewrite(shop: Repo, djgate: Any) -> None:
     field = "        migrations.AddField('order', 'note', models.CharField(max_length={}, blank=True)),\n"
     path = "orders/migrations/0002_order_note.py"

@@ -427,9 +427,9 @@ def committed_migration_changed(context: Context) -> Iterator[Finding]:
 
 
 def _same_operations(old: bytes | None, new: bytes | None) -> bool:
-    """Both versions do the same: equal syntax trees once imports and docstrings are set aside (what
-    upkeep after a library rename or a formatter changes), so operations, dependencies and replaces, and
-    the functions RunPython calls, are as they were."""
+    """Both versions do the same: equal syntax trees once imports, docstrings and the order of the
+    dependencies are set aside (what upkeep after a library rename or a formatter changes), so operations,
+    dependencies and replaces, and the functions RunPython calls, are as they were."""
     import ast
 
     if old is None or new is None:
@@ -449,6 +449,11 @@ def _behaviour(tree: ast.Module) -> str:
         if not isinstance(stmt, ast.Import | ast.ImportFrom)
         and not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
     ]
+    for cls in body:
+        for stmt in cls.body if isinstance(cls, ast.ClassDef) and cls.name == "Migration" else ():
+            target, value = _assignment(stmt)
+            if target in ("dependencies", "run_before") and isinstance(value, ast.List | ast.Tuple):
+                value.elts.sort(key=ast.dump)  # an order Django does not read
     return ast.dump(ast.Module(body=body, type_ignores=[]))
 
 
