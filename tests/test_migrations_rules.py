@@ -209,6 +209,27 @@ def test_reordered_dependencies_are_upkeep(shop: Repo, djgate: Any) -> None:
     assert check(djgate, "DJG304") == (0, [])
 
 
+def test_new_type_hints_in_a_data_migration_are_upkeep(shop: Repo, djgate: Any) -> None:
+    path = "orders/migrations/0002_fill_totals.py"
+    code = (
+        "from typing import Any\n\nfrom django.apps.registry import Apps\nfrom django.db import migrations\n\n\n"
+        "def fill(apps: Apps, schema_editor: Any) -> None:\n"
+        "    total: int = 0\n"
+        "    apps.get_model('orders', 'Order').objects.update(total=total)\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('orders', '0001_initial')]\n"
+        "    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]\n"
+    )
+    shop.put(path, code)
+    shop.commit("feat(orders): fill totals")
+    stubs = code.replace("django.apps.registry import Apps", "django.db.migrations.state import StateApps")
+    shop.put(path, stubs.replace("apps: Apps", "apps: StateApps").replace("total: int", "total: 'int'"))
+    assert check(djgate, "DJG304") == (0, [])
+
+    shop.put(path, code.replace("update(total=total)", "update(total=total + 1)"))
+    assert check(djgate, "DJG304")[0] == 1  # what RunPython does changed
+
+
 def test_a_changed_operation_argument_is_a_rewrite(shop: Repo, djgate: Any) -> None:
     field = "        migrations.AddField('order', 'note', models.CharField(max_length={}, blank=True)),\n"
     path = "orders/migrations/0002_order_note.py"
