@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,23 @@ def test_cli_overrides_replace_lists() -> None:
     assert config.ignore == ()
     with pytest.raises(DjgateError, match="--select"):
         Config().with_cli(select=("nope",), ignore=None)
+
+
+def test_the_code_table_is_the_registry() -> None:
+    from djgate.config import RULE_CODES
+    from djgate.rules import all_rules
+
+    assert tuple(all_rules()) == RULE_CODES
+
+
+def test_reading_a_configuration_loads_no_rule_family(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.djgate]\nignore = ["DJG107"]\nseverity = {DJG601 = "error"}\nselect = ["DJG1", "DJG6"]\n'
+    )
+    code = (
+        "import sys; from pathlib import Path; from djgate.config import load_config; "
+        f"load_config(Path({str(tmp_path)!r})); "
+        "print(sorted(m for m in sys.modules if m.startswith('djgate.rules.')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
