@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from djgate.errors import DjgateError
-from djgate.gitrepo import GitRepo, parse_diff
+from djgate.gitrepo import DIFF_OPTIONS, LOG_FORMAT, GitRepo, parse_diff, parse_log, stream_log
 
 from .conftest import Repo, djgate_process
 
@@ -354,3 +357,24 @@ def test_only_the_line_rules_ask_git_for_patches(repo: Repo, args: tuple[str, ..
     diffs = [line for line in result.stderr.splitlines() if "git diff --cached" in line]
     assert diffs, result.stderr
     assert all((" -p " in line) == patches for line in diffs)
+
+
+def test_a_log_read_in_chunks_is_parsed_as_a_whole(repo: Repo) -> None:
+    _conflicting_branches(repo)
+    repo.commit("Merge branch 'side'")
+    for i in range(3):
+        repo.put(f"orders/step_{i}.py", f"step = {i}\n" * (i + 1))
+        repo.commit(f"feat(orders): step {i}")
+    git = GitRepo.discover()
+    out = git.run(["log", "--diff-merges=separate", *DIFF_OPTIONS, LOG_FORMAT, "--reverse", "HEAD"])
+    whole = list(parse_log(out))
+    assert len(whole) == 7 and any(c.is_merge and c.files for c in whole)
+
+    @given(st.lists(st.integers(min_value=1, max_value=len(out)), max_size=12))
+    @settings(max_examples=60, deadline=None)
+    def split_anywhere(cuts: list[int]) -> None:
+        bounds = [0, *sorted(cuts), len(out)]
+        chunks = [out[a:b] for a, b in itertools.pairwise(bounds)]
+        assert list(stream_log(chunks)) == whole
+
+    split_anywhere()

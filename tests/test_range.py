@@ -259,7 +259,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def test_git_calls_do_not_grow_with_the_range(branch: Repo) -> None:
-    """One `git log` for the whole range, and file contents fetched for all commits at once."""
+    """One `git log` for the whole range, and one `git cat-file --batch` for every file content."""
 
     def git_calls(count: int) -> int:
         for i in range(count):

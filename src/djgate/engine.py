@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -46,51 +47,26 @@ class Verdict(NamedTuple):
 
 
 class RepoFacts:
-    """Answers the rules' questions about file contents and existing paths for a set of ChangeSets,
-    fetching what every ChangeSet needs in one git call at the first question (a range costs no more
-    git processes than one commit)."""
+    """Answers the rules' questions about file contents and existing paths, one ChangeSet at a time, from
+    one `git cat-file --batch` for the whole run (a range costs no more git processes than one commit).
+    Contents are kept by object id while they fit in CACHE_BYTES: a range's commits share most of them
+    (a migrations directory, a baseline), and memory stays bounded however long the range."""
 
-    def __init__(self, repo: GitRepo, changesets: Sequence[ChangeSet]) -> None:
+    CACHE_BYTES = 64 << 20
+
+    def __init__(self, repo: GitRepo) -> None:
         self.repo = repo
-        self.changesets = changesets
-        self._prefetched = False
-        self._existing: set[tuple[str, str]] | None = None
         self._objects: dict[str, bytes] = {}  # content by object name (id, or `<commit>:<path>`)
-        self._asked_paths: set[str] = set()
+        self._cached = 0
         self._missing: set[str] = set()  # names git answered "missing" for: not asked again
 
     def contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
-        if not self._prefetched:  # every ChangeSet's changed text files, in one call
-            self._prefetched = True
-            self._read(
-                {
-                    f.new_blob: f.new_blob
-                    for cs in self.changesets
-                    for f in cs.files
-                    if f.new_blob and f.writes_lines and not f.binary
-                }
-            )
         ids = {f.path: f.new_blob for f in changeset.files if f.new_blob}
         return self._read({p: ids[p] for p in paths if p in ids})
 
     def existing(self, changeset: ChangeSet, paths: Iterable[str]) -> set[str]:
-        paths = list(paths)
-        if changeset.commit is None:  # the index
-            return self.repo.existing_paths(paths)
-        if self._existing is None:
-            from djgate.rules.message import cited_paths
-
-            wanted = [
-                (cs.commit, p)
-                for cs in self.changesets
-                if cs.commit and cs.message is not None
-                for p in cited_paths(Message.from_text(cs.message, cs.comment_char))
-            ]
-            self._existing = self.repo.existing_paths_at(wanted)
-        missing = [(changeset.commit, p) for p in paths if (changeset.commit, p) not in self._existing]
-        if missing:  # asked for paths the prefetch did not foresee
-            self._existing |= self.repo.existing_paths_at(missing)
-        return {p for p in paths if (changeset.commit, p) in self._existing}
+        """Which of `paths` (files or directories) the judged tree has: read through the same process."""
+        return set(self._read({p: f"{changeset.commit or ''}:{p}" for p in paths if "\n" not in p}))
 
     def on_target(self, changeset: ChangeSet, target: str | None, paths: Iterable[str]) -> set[str]:
         """Which of `paths` the target branch has (`target`: its commit; None: the parents are the target)."""
@@ -105,24 +81,22 @@ class RepoFacts:
         return self._read(self.repo.tree_files(changeset.commit, under=wanted)) if wanted else {}
 
     def path_contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
-        """Any file of the judged tree by path, changed or not: `<commit>:<path>`, or `:<path>` (index).
-        A path asked for once is read for every ChangeSet at once (a range's `.secrets.baseline`)."""
-        wanted = [p for p in paths if "\n" not in p]
-        new = [p for p in wanted if p not in self._asked_paths]
-        if new:
-            self._asked_paths.update(new)
-            self._read(
-                {f"{cs.commit or ''}:{p}": f"{cs.commit or ''}:{p}" for cs in self.changesets for p in new}
-            )
-        return self._read({p: f"{changeset.commit or ''}:{p}" for p in wanted})
+        """Any file of the judged tree by path, changed or not: `<commit>:<path>`, or `:<path>` (index)."""
+        return self._read({p: f"{changeset.commit or ''}:{p}" for p in paths if "\n" not in p})
 
     def _read(self, ids: Mapping[str, str]) -> dict[str, bytes]:
         unread = {o: o for o in ids.values() if o not in self._objects and o not in self._missing}
-        if unread:
-            found = self.repo.read_blobs(unread)
-            self._objects.update(found)
-            self._missing.update(o for o in unread if o not in found)
-        return {p: self._objects[o] for p, o in ids.items() if o in self._objects}
+        found = self.repo.read_blobs(unread) if unread else {}
+        self._missing.update(o for o in unread if o not in found)
+        known = ChainMap(found, self._objects)
+        result = {p: known[o] for p, o in ids.items() if o in known}
+        size = sum(map(len, found.values()))
+        if self._cached + size > self.CACHE_BYTES:
+            self._objects.clear()
+            self._cached = 0
+        self._objects.update(found)
+        self._cached += size
+        return result
 
 
 def judge(
@@ -179,7 +153,7 @@ def _django(
 def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
     """commit-msg: the message being written, with the staged files it will commit."""
     staged = repo.staged(message=text, lines=False)._replace(comment_char=repo.comment_char())
-    facts = RepoFacts(repo, [staged])
+    facts = RepoFacts(repo)
     return judge(facts, config, staged, AppMap(repo.apps(), config), MESSAGE_FAMILIES).findings
 
 
@@ -199,7 +173,7 @@ def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED
         probe = start_probe(repo, config, staged)
         repo.tree_files()  # the family lists the index anyway: the same listing finds the apps
     try:
-        facts = RepoFacts(repo, [staged])
+        facts = RepoFacts(repo)
         apps = AppMap(repo.apps(), config)
         return judge(facts, config, staged, apps, families, probe, staged_target(repo, config)).findings
     finally:
@@ -222,7 +196,7 @@ def check_files(
         whole = {f.path: f for f in repo.whole_files(rest)} if rest else {}
         files = [staged[p] if p in staged else whole[p] for p in named if p in staged or p in whole]
     changeset = ChangeSet(files=tuple(files), source="staged", parents=(repo.head,) if repo.head else ())
-    facts = RepoFacts(repo, [changeset])
+    facts = RepoFacts(repo)
     return judge(facts, config, changeset, AppMap([], config), families).findings
 
 
@@ -246,14 +220,18 @@ class RangeReport(NamedTuple):
 def check_range(
     repo: GitRepo, config: Config, rev_range: RevRange, families: Iterable[str] = RANGE_FAMILIES
 ) -> RangeReport:
-    """Each commit of a range, judged as the hooks would have judged it; apps as of the range's tip."""
-    changesets = repo.range_commits(rev_range)
+    """Each commit of a range, judged as the hooks would have judged it; apps as of the range's tip. The
+    commits are judged as git writes them; a verdict keeps its commit's files, not their lines."""
     apps = AppMap(repo.apps(rev_range.tip), config)
-    facts = RepoFacts(repo, changesets)
+    facts = RepoFacts(repo)
     families = tuple(families)
-    verdicts = [judge(facts, config, cs, apps, families, target=lambda: rev_range.base) for cs in changesets]
+    verdicts = []
+    for changeset in repo.range_commits(rev_range):
+        verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base)
+        files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
+        verdicts.append(verdict._replace(changeset=changeset._replace(files=files)))
     if "migrations" in families and config.enabled("DJG302") and verdicts:
-        race = merge_race(repo, config, rev_range, changesets, apps)
+        race = merge_race(repo, config, rev_range, [v.changeset for v in verdicts], apps)
         if race:
             verdicts[-1].findings.extend(race)
     return RangeReport(rev_range, verdicts)

@@ -12,7 +12,7 @@ import re
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -44,6 +44,7 @@ NULL_OIDS = {"0" * 40, "0" * 64}
 SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines" are not code
 REGULAR_MODES = (b"100644", b"100755")
 Entry = tuple[bytes, str]  # a tree entry: (mode, object id)
+STREAM_CHUNK = 1 << 20  # bytes of `git log` output read at a time
 BATCH_CHUNK = 500  # objects asked of `git cat-file --batch` before reading its answers (pipes stay unblocked)
 
 
@@ -144,9 +145,8 @@ class GitRepo:
         except (BrokenPipeError, ValueError, IndexError):
             self.close()
             raise DjgateError("git cat-file stopped answering; run djgate again with -v") from None
-        log.debug(
-            "git cat-file --batch: %d object(s), %.1f ms", len(order), (time.perf_counter() - started) * 1e3
-        )
+        elapsed = (time.perf_counter() - started) * 1e3
+        log.debug("read %d object(s) through git cat-file --batch, %.1f ms", len(order), elapsed)
         return contents
 
     def _start_batch(self) -> subprocess.Popen[bytes]:
@@ -162,6 +162,7 @@ class GitRepo:
             )
         except FileNotFoundError:
             raise DjgateError("git is not installed or not on PATH; install git") from None
+        log.debug("git cat-file --batch: started, serves every read of the run")
         # Ended with this object, or at exit: a program that makes many GitRepos keeps no idle processes.
         self._closer = weakref.finalize(self, self._batch.communicate)
         return self._batch
@@ -256,12 +257,11 @@ class GitRepo:
             return []
 
     def commit(self, rev: str) -> ChangeSet:
-        changesets = self._log(["-1", self._verified(rev)])
-        return changesets[0]
+        return next(iter(self._log(["-1", self._verified(rev)])))
 
     def range(self, spec: str) -> list[ChangeSet]:
         """One ChangeSet per commit of `BASE..TIP` (or `BASE...TIP`), oldest first."""
-        return self.range_commits(self.resolve_range(spec))
+        return list(self.range_commits(self.resolve_range(spec)))
 
     def resolve_range(self, spec: str) -> RevRange:
         """`BASE..TIP` with both ends verified and the base moved to the merge-base, so that a PR is
@@ -279,12 +279,13 @@ class GitRepo:
             self._no_history(f"{base or 'HEAD'} and {tip or 'HEAD'} have no common history")
         return RevRange(base=out[0], tip=tip_oid, spec=spec, requested_base=base_oid)
 
-    def range_commits(self, rev_range: RevRange) -> list[ChangeSet]:
-        changesets = self._log(["--reverse", f"{rev_range.base}..{rev_range.tip}"])
-        boundary = self.shallow_commits() & {c.commit for c in changesets if c.commit}
-        if boundary:
-            self._no_history(f"commit {sorted(boundary)[0][:12]} of the range has no parents here")
-        return changesets
+    def range_commits(self, rev_range: RevRange) -> Iterator[ChangeSet]:
+        """The range's commits, oldest first, each parsed as git writes it (a range is never held whole)."""
+        shallow = self.shallow_commits()
+        for changeset in self._log(["--reverse", f"{rev_range.base}..{rev_range.tip}"]):
+            if changeset.commit in shallow:
+                self._no_history(f"commit {changeset.commit[:12]} of the range has no parents here")
+            yield changeset
 
     def shallow_commits(self) -> set[str]:
         try:
@@ -342,8 +343,8 @@ class GitRepo:
             self._no_history(f"unknown revision '{rev}'")
         raise DjgateError(f"unknown revision '{rev}'; check the name, or fetch it")
 
-    def _log(self, args: list[str]) -> list[ChangeSet]:
-        out = self.run(
+    def _log(self, args: list[str]) -> Iterator[ChangeSet]:
+        chunks = _git_stream(
             [
                 "-c",
                 "log.showRoot=true",
@@ -354,9 +355,10 @@ class GitRepo:
                 LOG_FORMAT,
                 *args,
                 "--",
-            ]
+            ],
+            cwd=self.root,
         )
-        return list(parse_log(out))
+        return stream_log(chunks)
 
 
 def _git(
@@ -377,7 +379,58 @@ def _git(
     return proc.stdout
 
 
+def _git_stream(args: Sequence[str], cwd: Path) -> Iterator[bytes]:
+    """git's output in chunks as it writes it (for output that may not fit in memory); its errors as
+    `_git`'s when it is done."""
+    started = time.perf_counter()
+    try:
+        proc = subprocess.Popen(["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise DjgateError("git is not installed or not on PATH; install git") from None
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        while chunk := os.read(proc.stdout.fileno(), STREAM_CHUNK):
+            yield chunk
+        errors = proc.stderr.read()
+        proc.wait()
+    finally:
+        if proc.poll() is None:  # the reader stopped early
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    elapsed = (time.perf_counter() - started) * 1e3
+    log.debug("git %s: exit %d, %.1f ms", " ".join(args), proc.returncode, elapsed)
+    if proc.returncode != 0:
+        reason = errors.decode("utf-8", "replace").strip().splitlines()
+        command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+        raise DjgateError(f"git {command} failed: {reason[0] if reason else proc.returncode}")
+
+
 # -- parsing git's output (pure functions, tested directly) -------------------------------------------
+
+
+def stream_log(chunks: Iterable[bytes]) -> Iterator[ChangeSet]:
+    """`parse_log` over output that arrives in chunks: each commit is parsed once the next one starts
+    (a merge's records, one per parent, stay together), and its text is then dropped."""
+    pattern = re.compile(COMMIT_START)
+    buffer = bytearray()
+    scanned = 0  # where the search for the next commit's start resumes
+    for chunk in chunks:
+        buffer += chunk
+        while True:
+            first = pattern.match(buffer)
+            after = pattern.search(buffer, max(scanned, 1)) if first else None
+            while after and after[1] == first[1]:  # type: ignore[index]
+                after = pattern.search(buffer, after.end())
+            if after is None:
+                scanned = max(1, len(buffer) - 80)  # a start may straddle two chunks
+                break
+            yield from parse_log(bytes(buffer[: after.start()]))
+            del buffer[: after.start()]
+            scanned = 1
+    if buffer:
+        yield from parse_log(bytes(buffer))
 
 
 def _entries(out: bytes, index: bool = False) -> dict[str, Entry]:
