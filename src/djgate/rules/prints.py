@@ -186,10 +186,8 @@ def print_call(context: Context) -> Iterator[Finding]:
     """An added call to `print`, `pprint.pprint`/`pprint.pp` or a `pprint`/`pp` imported from pprint (by
     the syntax tree; `file=sys.stderr` does not excuse it). Exempt: code under `if __name__ ==
     "__main__":`, test files (`tests/`, `test_*.py`, `*_tests.py`, `tests.py`, `conftest.py`), lines
-    with `# noqa: T201` (T203 for pprint) or a bare `# noqa`, and `per_path_ignores`. A merge brings in
-    lines judged on their own branch: not judged again."""
-    if context.changeset.is_merge:
-        return
+    with `# noqa: T201` (T203 for pprint) or a bare `# noqa`, and `per_path_ignores`. On a merge, only
+    the lines in neither parent."""
     for source in python_sources(context).values():
         if source.tree is None or is_test_file(source.path):
             continue
@@ -237,11 +235,9 @@ def debugger(context: Context) -> Iterator[Finding]:
     """On added lines, in any Python file (tests too): `breakpoint()`, a call into `pdb`, `ipdb`, `pudb`
     (and pdbr, pdbpp, wdb, rpdb, remote_pdb, web_pdb, celery.contrib.rdb) such as `pdb.set_trace()`,
     `IPython.embed()`, a function imported from them, and the imports themselves. `# noqa: T100` (or a
-    bare `# noqa`) on the line exempts it. Not on merges, like DJG501."""
+    bare `# noqa`) on the line exempts it. On a merge, only the lines in neither parent, like DJG501."""
     import ast
 
-    if context.changeset.is_merge:
-        return
     for source in python_sources(context).values():
         if source.tree is None:
             continue

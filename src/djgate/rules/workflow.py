@@ -654,10 +654,8 @@ def judged_functions(source: PySource) -> list[tuple[Function, Parents | None]]:
 
 
 def judged_sources(context: Context) -> Iterator[PySource]:
-    """The parsed Python files the workflow rules judge: not tests, not migrations, not on a merge (the
-    incoming lines were judged on their own branch)."""
-    if context.changeset.is_merge:
-        return
+    """The parsed Python files the workflow rules judge: not tests, not migrations (on a merge, the lines
+    in neither parent are the changed ones)."""
     for source in python_sources(context, lambda p: not is_test_file(p) and not is_migration(p)).values():
         if source.tree is not None:
             yield source
