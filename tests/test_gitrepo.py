@@ -276,6 +276,23 @@ def test_parse_diff_typechange_consumes_two_patches() -> None:
     assert [a.text for a in changes[1].added] == ["why"]
 
 
+def test_context_lines_inside_a_hunk_are_counted() -> None:
+    # Hunks merged by diff.interHunkContext, a blank context line shown empty (diff.suppressBlankEmpty), a
+    # removed line that looks like a header and an added one that looks like a hunk.
+    patch = (
+        b"diff --git a/v.py b/v.py\n--- a/v.py\n+++ b/v.py\n@@ -1,6 +1,7 @@ def f():\n"
+        b"-x = 0\n+x = 1\n def g():\n\n     return 2\n---- old\n+@@ -1 +1 @@\n+    breakpoint()\n y = 3\n"
+        b"\\ No newline at end of file\n"
+    )
+    out = b":100644 100644 " + b"a" * 40 + b" " + b"b" * 40 + b" M\x00v.py\x00\x00" + patch
+    (change,) = parse_diff(out)
+    assert [(a.number, a.text) for a in change.added] == [
+        (1, "x = 1"),
+        (5, "@@ -1 +1 @@"),
+        (6, "    breakpoint()"),
+    ]
+
+
 def test_one_cat_file_process_serves_every_read(repo: Repo) -> None:
     files = {f"pkg/m{i:04}.py": f"# {i}\n" * (i % 3) for i in range(1100)}  # more than one chunk; empties
     for path, text in files.items():

@@ -21,12 +21,40 @@ from djgate.changeset import AddedLine, ChangeSet, FileChange
 from djgate.errors import DjgateError
 from djgate.project import App, discover_apps, is_app_marker
 
-# Settings a user's git config may hold that would change the output we parse.
+# Configuration that would change the output we parse, pinned on every git command line (`git -c`): a
+# user's or a repository's git config must not decide what djgate sees.
+PINNED_CONFIG = tuple(
+    arg
+    for setting in (
+        "core.quotePath=false",
+        "color.ui=false",
+        "color.diff=false",
+        "diff.noprefix=false",
+        "diff.mnemonicPrefix=false",
+        "diff.relative=false",
+        "diff.interHunkContext=0",
+        "diff.suppressBlankEmpty=false",
+        "diff.algorithm=myers",
+        "diff.indentHeuristic=true",
+        f"diff.orderFile={os.devnull}",
+        "i18n.logOutputEncoding=UTF-8",
+        "log.showSignature=false",
+    )
+    for arg in ("-c", setting)
+)
+# Environment variables that change a diff's output: not passed on to git.
+UNSET_ENV = frozenset({"GIT_DIFF_OPTS", "GIT_EXTERNAL_DIFF"})
+# The diff options we parse, each also pinned on the command line (a setting's command-line form wins).
 DIFF_OPTIONS = (
     "--raw",
     "-p",
     "-z",
     "-U0",
+    "--inter-hunk-context=0",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    "--diff-algorithm=myers",
+    "--indent-heuristic",
     "-M",
     "--no-abbrev",
     "--no-color",
@@ -39,7 +67,7 @@ DIFF_OPTIONS = (
 RAW_OPTIONS = tuple(o for o in DIFF_OPTIONS if o != "-p" and not o.startswith(("-U", "--inter-hunk-context")))
 LOG_FORMAT = "--format=%x1e%H%x00%P%x00%an <%ae>%x00%B%x00"
 COMMIT_START = rb"\x1e([0-9a-f]{40,64})\x00"  # ranges only: compiled on first use, by re
-HUNK_RE = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+HUNK_RE = re.compile(rb"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 NULL_OIDS = {"0" * 40, "0" * 64}
 SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines" are not code
 REGULAR_MODES = (b"100644", b"100755")
@@ -154,11 +182,12 @@ class GitRepo:
 
         try:
             self._batch = subprocess.Popen(
-                ["git", "cat-file", "--batch"],
+                ["git", *PINNED_CONFIG, "cat-file", "--batch"],
                 cwd=self.root,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                env=_git_env(),
             )
         except FileNotFoundError:
             raise DjgateError("git is not installed or not on PATH; install git") from None
@@ -366,7 +395,14 @@ def _git(
 ) -> bytes:
     started = time.perf_counter()
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False)
+        proc = subprocess.run(
+            ["git", *PINNED_CONFIG, *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            check=False,
+            env=_git_env(),
+        )
     except FileNotFoundError:
         raise DjgateError("git is not installed or not on PATH; install git") from None
     log.debug(
@@ -379,12 +415,22 @@ def _git(
     return proc.stdout
 
 
+def _git_env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key not in UNSET_ENV}
+
+
 def _git_stream(args: Sequence[str], cwd: Path) -> Iterator[bytes]:
     """git's output in chunks as it writes it (for output that may not fit in memory); its errors as
     `_git`'s when it is done."""
     started = time.perf_counter()
     try:
-        proc = subprocess.Popen(["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            ["git", *PINNED_CONFIG, *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_git_env(),
+        )
     except FileNotFoundError:
         raise DjgateError("git is not installed or not on PATH; install git") from None
     assert proc.stdout is not None and proc.stderr is not None
@@ -609,13 +655,21 @@ def whole_file(path: str, oid: str, data: bytes) -> FileChange:
 
 
 def _added_lines(patch: bytes) -> Iterable[AddedLine]:
-    number = 0
-    in_hunk = False
+    """The `+` lines of a patch with their numbers in the new file. Counted from each hunk's header: any
+    context line inside a hunk (` `, or empty under diff.suppressBlankEmpty) moves the count on too."""
+    number = old_left = new_left = 0
     for line in patch.split(b"\n"):
-        if line.startswith(b"@@"):
-            match = HUNK_RE.match(line)
+        if old_left <= 0 and new_left <= 0:
+            match = HUNK_RE.match(line) if line.startswith(b"@@") else None
             if match:
-                number, in_hunk = int(match[1]), True
-        elif in_hunk and line.startswith(b"+"):
+                old_left = 1 if match[1] is None else int(match[1])
+                number = int(match[2])
+                new_left = 1 if match[3] is None else int(match[3])
+            continue
+        if line.startswith(b"+"):
             yield AddedLine(number, line[1:].decode("utf-8", "replace"))
-            number += 1
+            number, new_left = number + 1, new_left - 1
+        elif line.startswith(b"-"):
+            old_left -= 1
+        elif not line.startswith(b"\\"):  # "\ No newline at end of file" is not a line
+            number, old_left, new_left = number + 1, old_left - 1, new_left - 1
