@@ -102,3 +102,77 @@ def test_hostile_git_config_hides_nothing_from_check_range(hostile: Repo, djgate
     assert result.code == 1, result.err
     found = [(f["code"], f["path"], f["line"]) for f in json.loads(result.out)["findings"]]
     assert sorted(found) == EXPECTED
+
+
+ATTRIBUTES = "*.py -diff\n*.json binary\n*.cfg diff=hidden\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + TOKEN.encode() + b"\x00\n"
+
+
+@pytest.fixture
+def attributed(shop: Repo) -> Repo:
+    """The shop with views and a settings file committed, then a .gitattributes that calls them binary
+    and a diff driver that hides them (textconv to nothing, binary)."""
+    shop.write("orders/views.py", VIEWS)
+    shop.write("orders/fixtures/keys.json", '{"name": "demo"}\n')
+    shop.write("pyproject.toml", '[tool.djgate]\nignore = ["DJG301"]\n')
+    shop.stage()
+    shop.commit("feat(orders): add the views")
+    shop.git("config", "diff.hidden.textconv", "true")
+    shop.git("config", "diff.hidden.binary", "true")
+    shop.put(".gitattributes", ATTRIBUTES)
+    shop.commit("chore(deps): mark generated files")
+    return shop
+
+
+def stage_behind_attributes(repo: Repo) -> None:
+    lines = VIEWS.splitlines()
+    lines[13:13] = ["    breakpoint()"]  # line 14
+    repo.write("orders/views.py", "\n".join(lines) + "\n")
+    repo.write("orders/fixtures/keys.json", f'{{"name": "demo",\n "token": "{TOKEN}"}}\n')
+    repo.write("orders/setup.cfg", f"[auth]\ntoken = {TOKEN}\n")
+    repo.write("orders/broken.py", "x = 1\ny = 2\x00\n")
+    repo.write("orders/static/logo.png", PNG)  # a real binary stays one: its bytes are not code
+    repo.stage()
+
+
+ATTRIBUTED = [
+    ("DJG401", "orders/fixtures/keys.json", 2),
+    ("DJG401", "orders/setup.cfg", 2),
+    ("DJG500", "orders/broken.py", 2),
+    ("DJG502", "orders/views.py", 14),
+]
+
+
+def test_attributes_and_nul_bytes_hide_nothing_from_check_staged(attributed: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    stage_behind_attributes(attributed)
+    found = family_codes("secrets", djgate) + family_codes("print", djgate)
+    assert sorted(found) == ATTRIBUTED
+
+
+def test_attributes_and_nul_bytes_hide_nothing_from_check_range(attributed: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    base = attributed.git("rev-parse", "HEAD~1").strip()  # the .gitattributes comes with the branch
+    stage_behind_attributes(attributed)
+    attributed.commit("feat(orders): wire the keys")
+    result = djgate(
+        "check-range", "--format", "json", "--select", "DJG4", "--select", "DJG5", f"{base}..HEAD"
+    )
+    assert result.code == 1, result.err
+    found = [(f["code"], f["path"], f["line"]) for f in json.loads(result.out)["findings"]]
+    assert sorted(found) == ATTRIBUTED
+
+
+def test_a_real_binary_stays_binary(attributed: Repo) -> None:
+    from djgate.gitrepo import GitRepo
+
+    stage_behind_attributes(attributed)
+    changes = {c.path: c for c in GitRepo.discover().staged().files}
+    assert changes["orders/static/logo.png"].binary and changes["orders/static/logo.png"].added == ()
+    assert not changes["orders/broken.py"].binary
+    assert [a.number for a in changes["orders/views.py"].added] == [14]
+
+
+def test_a_nul_byte_in_python_source_fails_the_whole_file_run(attributed: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    stage_behind_attributes(attributed)
+    attributed.commit("feat(orders): wire the keys")
+    found = family_codes("print", djgate, "orders/broken.py", "orders/static/logo.png")  # --all-files in CI
+    assert found == [("DJG500", "orders/broken.py", 2)]

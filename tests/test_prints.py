@@ -231,9 +231,10 @@ def test_bom_and_crlf_files(shop: Repo, djgate) -> None:  # type: ignore[no-unty
     assert codes(djgate) == [("DJG501", "orders/bom.py", 2)]
 
 
-def test_binary_python_files_are_skipped(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+def test_python_files_with_nul_bytes_do_not_parse(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    # Git calls it binary; a Python file is source all the same, and Python will not import it (issue 12).
     shop.put("orders/blob.py", b"print('x')\n\0\0\x01\x02")
-    assert codes(djgate) == []
+    assert codes(djgate) == [("DJG500", "orders/blob.py", 2)]
 
 
 def test_parse_errors_never_raise() -> None:

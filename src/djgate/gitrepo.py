@@ -65,6 +65,10 @@ DIFF_OPTIONS = (
 )
 # The same without patches (each of these options implies -p).
 RAW_OPTIONS = tuple(o for o in DIFF_OPTIONS if o != "-p" and not o.startswith(("-U", "--inter-hunk-context")))
+# A patch between two blobs, as text whatever the attributes say (`-diff`, `binary`, `diff=driver`).
+TEXT_PATCH_OPTIONS = ("--text", *(o for o in DIFF_OPTIONS if o not in ("--raw", "-z", "-M")))
+PYTHON_SUFFIX = ".py"  # Python source is text, a NUL byte in it a syntax error (DJG500): never binary
+BINARY_PROBE = 8000  # git calls a blob binary when its first 8000 bytes hold a NUL
 LOG_FORMAT = "--format=%x1e%H%x00%P%x00%an <%ae>%x00%B%x00"
 COMMIT_START = rb"\x1e([0-9a-f]{40,64})\x00"  # ranges only: compiled on first use, by re
 HUNK_RE = re.compile(rb"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -271,7 +275,7 @@ class GitRepo:
         if merging and self.head:
             diffs += [self.run(["diff", "--cached", *options, oid]) for oid in self.merge_heads()]
         return ChangeSet(
-            files=tuple(merge_changes(diffs)),
+            files=self._text_of_binaries(merge_changes(diffs)),
             source="staged",
             message=message,
             parents=(self.head,) if self.head else (),
@@ -387,7 +391,27 @@ class GitRepo:
             ],
             cwd=self.root,
         )
-        return stream_log(chunks)
+        return (c._replace(files=self._text_of_binaries(c.files)) for c in stream_log(chunks))
+
+    def _text_of_binaries(self, files: Sequence[FileChange]) -> tuple[FileChange, ...]:
+        """The files git showed as binary, judged by their content rather than by attributes a branch
+        can set (`*.py -diff`, `*.json binary`): text unless the new content has a NUL byte where git
+        looks for one, and Python source always. Their added lines come from a patch forced to text."""
+        suspects = {f.path: f.new_blob for f in files if f.binary and f.new_blob}
+        contents = self.read_blobs(suspects) if suspects else {}
+        judged = []
+        for change in files:
+            data = contents.get(change.path) if change.binary and change.new_blob else None
+            if data is None or (b"\0" in data[:BINARY_PROBE] and not change.path.endswith(PYTHON_SUFFIX)):
+                judged.append(change)
+                continue
+            if change.old_blob is None:
+                added = whole_file(change.path, change.new_blob or "", data).added
+            else:
+                patch = self.run(["diff", *TEXT_PATCH_OPTIONS, change.old_blob, change.new_blob or ""])
+                added = tuple(_added_lines(patch))
+            judged.append(change._replace(binary=False, added=added))
+        return tuple(judged)
 
 
 def _git(
@@ -644,8 +668,9 @@ def _file_change(meta: list[bytes], paths: list[bytes], status: str, patch: byte
 
 
 def whole_file(path: str, oid: str, data: bytes) -> FileChange:
-    """A file as the addition of all its lines; binary (a NUL in its first 8000 bytes, as git says): none."""
-    if b"\0" in data[:8000]:
+    """A file as the addition of all its lines; binary (a NUL in its first 8000 bytes, as git says, and
+    not Python source): none."""
+    if b"\0" in data[:BINARY_PROBE] and not path.endswith(PYTHON_SUFFIX):
         return FileChange(path, "A", binary=True, new_blob=oid)
     lines = data.split(b"\n")
     if lines and not lines[-1]:

@@ -52,11 +52,11 @@ def syntax_error(context: Context) -> Iterator[Finding]:
     UTF-8) and parsed by the running Python."""
     for source in python_sources(context).values():
         if source.error is not None:
+            line = source.error.line
+            if line is None and source.text and "\0" in source.text:  # Python 3.11.4+ names no line for it
+                line = source.text.count("\n", 0, source.text.index("\0")) + 1
             yield Finding(
-                "DJG500",
-                f"{source.path} does not parse: {source.error.message}",
-                path=source.path,
-                line=source.error.line,
+                "DJG500", f"{source.path} does not parse: {source.error.message}", path=source.path, line=line
             )
 
 
