@@ -71,6 +71,9 @@ def test_the_hook_command_lines_are_read_without_click() -> None:
         ["check-staged", "--format", "sarif"],
         ["check-staged", "--family", "secrets", "--family", "print", "orders/views.py", "catalog/views.py"],
         ["check-staged", "--family", "print", "--", "orders/views.py"],
+        ["check-staged", "--family", "secrets", "--", "--help", "-h", "orders/views.py"],  # files named so
+        ["check-msg", "--", ".git/COMMIT_EDITMSG"],
+        ["prepare-msg", "--", ".git/COMMIT_EDITMSG"],
         ["check-staged", "--family", "print", "no/such/file.py"],
         ["check-staged", "--config", "missing.toml"],
         ["prepare-msg", ".git/COMMIT_EDITMSG", "message"],
@@ -96,6 +99,18 @@ def test_both_readers_give_the_same_result(
     assert fast == slow
     if args[0] not in ("-h", "rules") and "--help" not in args:
         assert fast[0] in (0, 1, 2)
+
+
+def test_files_named_like_options_are_files_for_both(
+    change: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    change.put("--help", "API_KEY = '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'\n")
+    change.put("-h", "API_KEY = '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'\n")
+    change.put("-v.py", "breakpoint()\n")
+    for family, found in (("secrets", ["--help:1: DJG401", "-h:1: DJG401"]), ("print", ["-v.py:1: DJG502"])):
+        fast, slow = both(capsys, ["check-staged", "--family", family, "--", "--help", "-h", "-v.py"])
+        assert fast == slow
+        assert fast[0] == 1 and all(f in fast[1] for f in found), fast
 
 
 def test_the_message_file_is_left_as_it_was_by_both(change: Repo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -81,3 +81,41 @@ def test_run_all_files_in_ci_judges_whole_files(precommit_repo: RepoFactory) -> 
     assert "orders/views.py:1: DJG401 hardcoded secret" in result.output
     assert "orders/views.py:5: DJG501 print() call added" in result.output
     assert TOKEN not in result.output
+
+
+def test_files_named_like_options_are_judged_as_files(precommit_repo: RepoFactory) -> None:
+    repo = precommit_repo(hooks=HOOKS)
+    head = repo.head()
+    repo.write("--help", f'TOKEN = "{TOKEN}"\n')
+    repo.write("-h", f'TOKEN = "{TOKEN}"\n')
+    repo.write("-v.py", "breakpoint()\n")
+    repo.git("add", "--", "--help", "-h", "-v.py")
+
+    refused = repo.hooked_commit("-m", "chore(deps): add the helpers")
+
+    assert refused.code == 1, refused.output
+    assert "--help:1: DJG401 hardcoded secret" in refused.output
+    assert "-h:1: DJG401 hardcoded secret" in refused.output
+    assert "-v.py:1: DJG502 breakpoint() added" in refused.output
+    assert repo.head() == head
+
+
+def test_a_hostile_git_config_hides_nothing_from_the_hooks(precommit_repo: RepoFactory) -> None:
+    repo = precommit_repo(hooks=HOOKS)
+    views = "".join(f"def view_{i}(request):\n    return {i}\n\n\n" for i in range(6))
+    repo.write("orders/views.py", views)
+    repo.stage("orders/views.py")
+    repo.commit("feat(orders): add the views")
+    for key, value in (("diff.interHunkContext", "10"), ("diff.suppressBlankEmpty", "true")):
+        repo.git("config", key, value)
+    lines = views.splitlines()
+    lines[1] = "    return None"
+    lines[9:9] = ["    breakpoint()", f'    token = "{TOKEN}"']  # lines 10 and 11, below unchanged lines
+    repo.write("orders/views.py", "\n".join(lines) + "\n")
+    repo.stage("orders/views.py")
+
+    refused = repo.hooked_commit("-m", "fix(orders): return nothing")
+
+    assert refused.code == 1, refused.output
+    assert "orders/views.py:11: DJG401 hardcoded secret" in refused.output
+    assert "orders/views.py:10: DJG502 breakpoint() added" in refused.output
