@@ -88,14 +88,21 @@ def test_files_named_like_options_are_judged_as_files(precommit_repo: RepoFactor
     head = repo.head()
     repo.write("--help", f'TOKEN = "{TOKEN}"\n')
     repo.write("-h", f'TOKEN = "{TOKEN}"\n')
-    repo.write("-v.py", "breakpoint()\n")
-    repo.git("add", "--", "--help", "-h", "-v.py")
+    repo.git("add", "--", "--help", "-h")
 
-    refused = repo.hooked_commit("-m", "chore(deps): add the helpers")
+    refused = repo.hooked_commit("-m", "chore(deps): add the helpers")  # was: djgate's help, and exit 0
 
     assert refused.code == 1, refused.output
     assert "--help:1: DJG401 hardcoded secret" in refused.output
     assert "-h:1: DJG401 hardcoded secret" in refused.output
+    assert repo.head() == head
+
+    repo.git("rm", "-q", "--cached", "--", "--help", "-h")
+    repo.write("-v.py", "breakpoint()\n")
+    repo.git("add", "--", "-v.py")
+    refused = repo.hooked_commit("-m", "chore(deps): add the helpers")
+
+    assert refused.code == 1, refused.output
     assert "-v.py:1: DJG502 breakpoint() added" in refused.output
     assert repo.head() == head
 
