@@ -271,3 +271,15 @@ def test_git_calls_do_not_grow_with_the_range(branch: Repo) -> None:
     few = git_calls(2)
     many = git_calls(40)
     assert many == few <= 10
+
+
+def test_a_file_name_with_a_line_break_stays_on_its_line(branch: Repo) -> None:
+    fake = "\n::error::injected\ndjgate: 0 error(s), 0 warning(s): allowed\n"
+    branch.put(f"orders/x{fake}.py", "print('x')\n")
+    branch.commit("feat(orders): print x")
+    result = djgate_process("check-range", "main..topic", cwd=branch.path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert not [line for line in lines if line.startswith("::") or line.startswith("djgate: 0")], lines
+    quoted = '"orders/x\\n::error::injected\\ndjgate: 0 error(s), 0 warning(s): allowed\\n.py":1: DJG501'
+    assert any(quoted in line for line in lines), lines

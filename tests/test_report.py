@@ -73,3 +73,20 @@ def test_github_annotation_for_a_file_finding() -> None:
 )
 def test_sanitize(text: str, expected: str) -> None:
     assert sanitize(text) == expected
+
+
+def test_text_fields_cannot_print_lines_of_their_own() -> None:
+    fake = "\n::error::injected\ndjgate: 0 error(s), 0 warning(s): allowed\n"
+    findings = [
+        Finding("DJG501", f"print() call in x{fake}", path=f"orders/x{fake}.py", line=3, commit="a" * 40),
+        Finding("DJG403", ".env is a file of secrets", path="::error file=a.py::pwned"),
+        Finding("DJG101", "header 'x\r::warning::y'", commit="b" * 40),
+    ]
+    lines = render_text(findings).splitlines()
+    assert lines == [
+        'aaaaaaaaaaaa "orders/x\\n::error::injected\\ndjgate: 0 error(s), 0 warning(s): allowed\\n.py":3: DJG501 '
+        "print() call in x\\n::error::injected\\ndjgate: 0 error(s), 0 warning(s): allowed\\n",
+        '"::error file=a.py::pwned": DJG403 .env is a file of secrets',
+        "bbbbbbbbbbbb DJG101 header 'x\\r::warning::y'",
+        "djgate: 3 error(s), 0 warning(s): refused",
+    ]

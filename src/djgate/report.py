@@ -27,6 +27,26 @@ def sanitize(text: str) -> str:
     return re.sub(_CONTROLS, "", re.sub(_ESCAPES, "", text))
 
 
+def _text_field(text: str) -> str:
+    """One field of a text line (path, commit, message): a line break in it is shown as `\\n`, never
+    printed, so no field starts a line of its own (a fake finding, summary or workflow command)."""
+    return sanitize(text.replace("\r", "\\r").replace("\n", "\\n"))
+
+
+def _text_path(path: str) -> str:
+    """A path for a text line, quoted the way git quotes one (`"a\\nb"`) when it holds a control
+    character or starts with `:` (a line that starts with `::` is a GitHub workflow command)."""
+    if not path.startswith(":") and not re.search(_CONTROLS + "|[\n\t]", path):
+        return path
+    escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return '"' + re.sub(_CONTROLS, _escaped_char, escaped) + '"'
+
+
+def _escaped_char(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def summary(findings: Sequence[Finding]) -> dict[str, Any]:
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "notice")}
     return {
@@ -71,13 +91,13 @@ def render_text(findings: Sequence[Finding], color: bool = False) -> str:
     paint = _painter(color)
     lines: list[str] = []
     for f in findings:
-        where = ":".join(str(p) for p in (f.path, f.line) if p is not None)
-        commit = f"{f.commit[:12]} " if f.commit else ""
+        where = ":".join(str(p) for p in (f.path and _text_path(f.path), f.line) if p is not None)
+        commit = f"{_text_field(f.commit[:12])} " if f.commit else ""
         label = paint(f.code, "31" if f.severity == "error" else "33")
         tag = "" if f.severity == "error" else f" ({f.severity})"
         prefix = f"{commit}{where}: " if where else commit
-        lines.append(sanitize(f"{prefix}") + f"{label}{tag} " + sanitize(f.message))
-        if f.hint:
+        lines.append(f"{prefix}{label}{tag} " + _text_field(f.message))
+        if f.hint:  # several lines by design; each indented, so none can pass for a finding or a command
             lines.extend("    " + sanitize(h) for h in f.hint.splitlines())
     counts = summary(findings)
     verdict = "refused" if counts["blocking"] else "allowed"
