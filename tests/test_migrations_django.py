@@ -454,3 +454,18 @@ def test_a_cached_answer_is_only_for_its_own_key(tmp_path: Path) -> None:
     assert cache.load("key two") is None
     django_init.write_text("# Django upgraded\n")  # a changed installation invalidates the entry
     assert cache.load("key one") is None
+
+
+def test_the_probe_writes_no_bytecode_into_the_working_tree(
+    project: Repo, djgate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)  # as in a developer's shell
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage("orders/models.py")
+
+    assert check(djgate)[0] == 1
+
+    written = [
+        p for p in project.path.rglob("__pycache__") if ".venv" not in p.relative_to(project.path).parts
+    ]
+    assert written == []

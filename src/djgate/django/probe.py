@@ -131,6 +131,7 @@ class ProbeProcess:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 cwd=cwd,
+                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},  # no __pycache__ in the user's tree
             )
         except OSError as exc:
             self.error = exc
