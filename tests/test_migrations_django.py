@@ -469,3 +469,19 @@ def test_the_probe_writes_no_bytecode_into_the_working_tree(
         p for p in project.path.rglob("__pycache__") if ".venv" not in p.relative_to(project.path).parts
     ]
     assert written == []
+
+
+def test_pruning_the_cache_tolerates_a_parallel_run(tmp_path: Path) -> None:
+    from djgate.django.probe import CACHE_ENTRIES, CACHE_SUFFIX
+
+    cache = ProbeCache(tmp_path / "cache")
+    django_init = tmp_path / "__init__.py"
+    django_init.write_text("")
+    answer = {"status": "ok", "django": {"file": str(django_init)}, "pending": [], "irreversible": []}
+    cache.store("first", answer)
+    # An entry this run lists and another run removes before this one looks at its age.
+    (tmp_path / "cache" / f"pruned-by-another-run{CACHE_SUFFIX}").symlink_to(tmp_path / "gone")
+    for n in range(CACHE_ENTRIES + 1):
+        cache.store(f"key {n}", answer)
+    assert cache.load(f"key {CACHE_ENTRIES}") == {**answer, "cached": True}
+    assert len([p for p in (tmp_path / "cache").glob(f"*{CACHE_SUFFIX}") if p.exists()]) <= CACHE_ENTRIES

@@ -326,11 +326,23 @@ class ProbeCache:
         except (OSError, KeyError, TypeError):
             return
         if _store(self._path(key), {"key": key, "django_stamp": stamp, "answer": dict(answer)}):
-            entries = sorted(
-                self.directory.glob(f"*{CACHE_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True
-            )
-            for old in entries[CACHE_ENTRIES:]:
+            self._prune()
+
+    def _prune(self) -> None:
+        """Keep the newest entries. A parallel run may remove (or replace) entries meanwhile: an entry
+        gone before its age is read is left out, and one already removed is not an error."""
+        ages = []
+        for entry in self.directory.glob(f"*{CACHE_SUFFIX}"):
+            try:
+                ages.append((entry.stat().st_mtime, entry))
+            except OSError:
+                continue
+        ages.sort(key=lambda age: age[0], reverse=True)
+        for _, old in ages[CACHE_ENTRIES:]:
+            try:
                 old.unlink(missing_ok=True)
+            except OSError as exc:
+                log.debug("cannot prune the cache entry %s: %s", old, exc)
 
 
 def _load(path: Path) -> dict[str, Any]:
