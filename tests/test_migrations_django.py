@@ -485,3 +485,16 @@ def test_pruning_the_cache_tolerates_a_parallel_run(tmp_path: Path) -> None:
         cache.store(f"key {n}", answer)
     assert cache.load(f"key {CACHE_ENTRIES}") == {**answer, "cached": True}
     assert len([p for p in (tmp_path / "cache").glob(f"*{CACHE_SUFFIX}") if p.exists()]) <= CACHE_ENTRIES
+
+
+def test_check_range_copes_with_a_committed_link_to_an_absolute_path(project: Repo, djgate: Any) -> None:
+    base = project.git("rev-parse", "HEAD").strip()
+    (project.path / "mysite/local_settings.py").symlink_to("/etc/djgate-local-settings.py")  # deployed there
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+    missing = project.commit("feat(orders): add a note")
+
+    run = djgate("check-range", "--format", "json", f"{base}..HEAD")
+
+    assert run.code == 1, run.err
+    assert [(f["code"], f["commit"]) for f in json.loads(run.out)["findings"]] == [("DJG301", missing)]

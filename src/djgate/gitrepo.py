@@ -14,12 +14,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from djgate import log
 from djgate.changeset import AddedLine, ChangeSet, FileChange
 from djgate.errors import DjgateError
 from djgate.project import App, discover_apps, is_app_marker
+
+if TYPE_CHECKING:
+    import tarfile
 
 # Configuration that would change the output we parse, pinned on every git command line (`git -c`): a
 # user's or a repository's git config must not decide what djgate sees.
@@ -254,7 +257,7 @@ class GitRepo:
         archive = self.run(["archive", "--format=tar", rev])
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             if hasattr(tarfile, "data_filter"):
-                tar.extractall(dest, filter="data")
+                tar.extractall(dest, filter=_as_checked_out)
             else:  # pragma: no cover - Python < 3.10.12 / 3.11.4
                 tar.extractall(dest)
 
@@ -437,6 +440,19 @@ def _git(
         command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
         raise DjgateError(f"git {command} failed: {reason[0] if reason else proc.returncode}")
     return proc.stdout
+
+
+def _as_checked_out(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's "data" filter, but a committed link to an absolute path (or out of the tree) is made as
+    git checks it out: a link, which the copy does not follow (git trees put no file under a link)."""
+    import tarfile
+
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError:
+        if member.issym():
+            return tarfile.tar_filter(member, dest)
+        raise
 
 
 def _git_env() -> dict[str, str]:
