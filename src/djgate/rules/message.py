@@ -287,3 +287,50 @@ def unsquashed_commit(context: Context) -> Iterator[Finding]:
             f"{kind} commit '{message.header}' must be squashed before merging",
             hint="git rebase -i --autosquash <base>",
         )
+
+
+@rule(
+    "DJG110",
+    "config-changed",
+    severity="notice",
+    summary="The change edits djgate's own configuration ([tool.djgate] in pyproject.toml).",
+    why="""
+        The configuration decides what the gates judge: `ignore = ["DJG"]` turns them all off. In CI the
+        branch under review is judged with its target branch's configuration, never its own, so a change
+        to it takes effect once merged; reviewers should see it as such.
+    """,
+    fix="""
+        Nothing to fix when the change is meant: it is reported so that a reviewer sees it. Teams that want
+        such changes refused unless reviewed apart make it an error: `severity = {DJG110 = "error"}`.
+    """,
+    bad='[tool.djgate]\nignore = ["DJG4"]   # added in a feature branch',
+    good="a commit of its own, `ci(config): ...`, reviewed as a change to the gates",
+)
+def config_changed(context: Context) -> Iterator[Finding]:
+    """A change to the `[tool.djgate]` table of the root pyproject.toml is reported with the keys it adds,
+    removes or changes (a notice by default). `check-range` judges a range with the configuration of its
+    base, so that the branch under review cannot weaken the gates that judge it."""
+    from djgate.config import djgate_table
+    from djgate.errors import DjgateError
+
+    change = next((f for f in context.changeset.files if PYPROJECT in f.paths), None)
+    if change is None:
+        return
+    new = context.contents([PYPROJECT]).get(PYPROJECT) if change.path == PYPROJECT else None
+    old = context.old_contents([PYPROJECT]).get(PYPROJECT) if change.status != "A" else None
+    try:
+        before = djgate_table(old, PYPROJECT) or {} if old is not None else {}
+        after = djgate_table(new, PYPROJECT) or {} if new is not None else {}
+    except DjgateError:
+        return  # not valid TOML: the run's configuration already failed, or another commit fixes it
+    keys = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if keys:
+        yield Finding(
+            "DJG110",
+            f"the change edits [tool.djgate]: {', '.join(keys)}",
+            path=PYPROJECT,
+            hint="in CI the range is judged with its base's configuration; this takes effect once merged",
+        )
+
+
+PYPROJECT = "pyproject.toml"
