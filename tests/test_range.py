@@ -119,7 +119,8 @@ def test_override_trailer(branch: Repo, djgate, tmp_path: Path) -> None:  # type
 def test_override_needs_a_reason_and_an_allowed_code(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     commit(branch, "feat(orders): both\n\nDjgate-Allow: DJG201", "orders/a.py", "billing/a.py")
     assert run_json(djgate, "main..topic")[0] == 1
-    branch.write("pyproject.toml", '[tool.djgate]\nallow_overrides = ["DJG104"]\n')
+    branch.put("pyproject.toml", '[tool.djgate]\nignore = ["DJG301"]\nallow_overrides = ["DJG104"]\n')
+    branch.commit("ci(config): only DJG104 may be overridden")  # on the range's base: its configuration
     commit(branch, "feat(orders): both again\n\nDjgate-Allow: DJG201 because", "orders/b.py", "billing/b.py")
     code, data = run_json(djgate, "HEAD~1..HEAD")
     assert code == 1
@@ -283,3 +284,37 @@ def test_a_file_name_with_a_line_break_stays_on_its_line(branch: Repo) -> None:
     assert not [line for line in lines if line.startswith("::") or line.startswith("djgate: 0")], lines
     quoted = '"orders/x\\n::error::injected\\ndjgate: 0 error(s), 0 warning(s): allowed\\n.py":1: DJG501'
     assert any(quoted in line for line in lines), lines
+
+
+def test_the_branch_under_review_cannot_turn_the_gates_off(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    marker = branch.path / "ran"
+    branch.write("x.sh", f"#!/bin/sh\ntouch {marker}\n")
+    (branch.path / "x.sh").chmod(0o755)
+    branch.put("pyproject.toml", '[tool.djgate]\nignore = ["DJG"]\npython = "./x.sh"\n')
+    branch.stage()
+    commit(branch, "feat(orders): quietly", "orders/quiet.py")
+    branch.put(
+        "orders/models.py", "from django.db import models\n\n\nclass Order(models.Model):\n    n = 1\n"
+    )
+    branch.put("orders/debug.py", "breakpoint()\n")
+    branch.commit("fix(orders): debug")
+
+    code, report = run_json(djgate, "main..topic")
+
+    assert code == 1
+    codes = {f["code"] for f in report["findings"]}
+    assert {"DJG502", "DJG110"} <= codes  # judged with main's configuration; the change is reported
+    [changed] = [f for f in report["findings"] if f["code"] == "DJG110"]
+    assert changed["severity"] == "notice"
+    assert changed["message"] == "the change edits [tool.djgate]: ignore, python"
+    assert not marker.exists()
+
+
+def test_an_explicit_config_still_wins(branch: Repo, djgate, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    branch.put("orders/debug.py", "breakpoint()\n")
+    branch.commit("fix(orders): debug")
+    explicit = tmp_path / "djgate.toml"
+    explicit.write_text('ignore = ["DJG5", "DJG301"]\n')
+
+    assert run_json(djgate, "main..topic")[0] == 1
+    assert run_json(djgate, "main..topic", "--config", str(explicit))[0] == 0

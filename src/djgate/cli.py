@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from djgate import __version__, commands, log
-from djgate.commands import Session, emit
+from djgate.commands import emit
 from djgate.errors import DjgateError
 from djgate.report import FORMATS
 
@@ -126,14 +126,21 @@ def check_range(
 ) -> int:
     """CI: every gate on every commit of REV_RANGE (BASE..TIP; default: from the CI's environment,
     else the current branch's upstream)."""
+    from djgate.config import load_config
     from djgate.engine import check_range as run
+    from djgate.gitrepo import GitRepo
     from djgate.ranges import range_from_environment
     from djgate.report import range_extra, range_markdown
 
-    session = Session(config_path, select, ignore)
-    repo = session.repo
+    repo = GitRepo.discover()
     spec = rev_range or range_from_environment(os.environ, repo.upstream)
-    report = run(repo, session.config, repo.resolve_range(spec))
+    resolved = repo.resolve_range(spec)
+    # The branch under review is not trusted: its configuration could turn the gates off.
+    if config_path is not None:
+        config = load_config(repo.root, config_path)
+    else:
+        config = commands.range_config(repo, resolved.base)
+    report = run(repo, config.with_cli(select, ignore), resolved)
     if not report.verdicts and not allow_empty:
         raise DjgateError(f"the range {spec} has no commits; check it, or pass --allow-empty")
     if summary_path is not None:

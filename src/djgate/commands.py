@@ -39,6 +39,16 @@ class Session:
         self.config: Config = load_config(self.repo.root, config_path).with_cli(select, ignore)
 
 
+def range_config(repo: GitRepo, base: str) -> Config:
+    """The configuration a range is judged with: the root pyproject.toml of its base (the target branch
+    as the range forked from it), whatever the range's own commits or the working tree hold."""
+    from djgate.config import Config, config_from_toml
+
+    source = f"pyproject.toml of {base[:12]}, the range's base"
+    data = repo.read_blobs({"pyproject.toml": f"{base}:pyproject.toml"}).get("pyproject.toml")
+    return Config(source=source) if data is None else config_from_toml(data, source)
+
+
 def echo(text: str, err: bool = False) -> None:
     stream = sys.stderr if err else sys.stdout
     stream.write(f"{text}\n")

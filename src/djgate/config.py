@@ -103,22 +103,30 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         raise DjgateError(f"--config {explicit}: no such file; give the path of a TOML file")
     if not path.is_file():
         return Config()
+    return config_from_toml(path.read_bytes(), str(path), dedicated=explicit is not None)
+
+
+def djgate_table(data: bytes, source: str, dedicated: bool = False) -> dict[str, Any] | None:
+    """The `[tool.djgate]` table of a TOML file (of a dedicated file: its top level), None when absent."""
     if sys.version_info >= (3, 11):  # imported here: a repository without the file does not pay for it
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        parsed = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DjgateError(f"{path}: not valid TOML ({exc}); fix the file") from None
-    table = data.get("tool", {}).get("djgate") if isinstance(data.get("tool"), dict) else None
-    if table is None and explicit is not None and "tool" not in data:
-        table = data  # a dedicated djgate.toml holds the keys at the top level
-    if table is None:
-        return Config(source=str(path))
-    if not isinstance(table, dict):
-        raise DjgateError(f"{path}: [tool.djgate] must be a table")
-    return parse_config(table, str(path))
+        raise DjgateError(f"{source}: not valid TOML ({exc}); fix the file") from None
+    table = parsed.get("tool", {}).get("djgate") if isinstance(parsed.get("tool"), dict) else None
+    if table is None and dedicated and "tool" not in parsed:
+        table = parsed  # a dedicated djgate.toml holds the keys at the top level
+    if table is not None and not isinstance(table, dict):
+        raise DjgateError(f"{source}: [tool.djgate] must be a table")
+    return table
+
+
+def config_from_toml(data: bytes, source: str, dedicated: bool = False) -> Config:
+    table = djgate_table(data, source, dedicated)
+    return Config(source=source) if table is None else parse_config(table, source)
 
 
 def parse_config(table: Mapping[str, Any], source: str) -> Config:
@@ -149,7 +157,7 @@ def _strings(key: str, raw: Any, source: str) -> tuple[str, ...]:
 # Every rule code, kept by hand so that reading a configuration does not import every rule family (a
 # test checks it against the registry): the hooks load only the families they run.
 RULE_CODES = (
-    *("DJG101", "DJG102", "DJG103", "DJG104", "DJG105", "DJG106", "DJG107", "DJG108"),
+    *("DJG101", "DJG102", "DJG103", "DJG104", "DJG105", "DJG106", "DJG107", "DJG108", "DJG110"),
     *("DJG201", "DJG202"),
     *("DJG301", "DJG302", "DJG303", "DJG304", "DJG305", "DJG306"),
     *("DJG401", "DJG402", "DJG403", "DJG404", "DJG405"),
