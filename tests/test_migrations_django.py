@@ -498,3 +498,73 @@ def test_check_range_copes_with_a_committed_link_to_an_absolute_path(project: Re
 
     assert run.code == 1, run.err
     assert [(f["code"], f["commit"]) for f in json.loads(run.out)["findings"]] == [("DJG301", missing)]
+
+
+def _gone(pid: int) -> bool:
+    """Not running: no such process, or a zombie waiting for a parent that is not ours to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (FileNotFoundError, IndexError):
+        return True
+
+
+def test_a_probe_timeout_ends_what_the_project_started_too(project: Repo, tmp_path: Path) -> None:
+    configure(project, probe_timeout=5)
+    pids = tmp_path / "child.pid"
+    child = "subprocess.Popen(['sleep', '40']).pid"  # holds the probe's stdout and stderr open
+    append(
+        project,
+        "mysite/settings.py",
+        f"\nimport subprocess, time\n\nopen({str(pids)!r}, 'w').write(str({child}))\n",
+    )
+    append(project, "mysite/settings.py", "time.sleep(60)\n")
+    project.stage()
+
+    started = time.monotonic()
+    result = djgate_process("check-staged", "--family", "migrations", cwd=project.path)
+
+    assert result.returncode == 2 and "did not finish within 5 s" in result.stderr
+    assert time.monotonic() - started < 25  # not the 40 s of the child
+    assert _gone(int(pids.read_text()))
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_signal_leaves_no_copy_and_no_probe_behind(project: Repo, tmp_path: Path, signal_name: str) -> None:
+    import signal
+    import sys
+
+    pids = tmp_path / "probe.pid"
+    append(
+        project,
+        "mysite/settings.py",
+        f"\nimport os, time\n\nopen({str(pids)!r}, 'w').write(str(os.getpid()))\ntime.sleep(30)\n",
+    )
+    project.stage()
+    base = project.commit("chore(deps): a slow settings module")
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.stage()
+    project.commit("feat(orders): add a note")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    djgate = subprocess.Popen(
+        [sys.executable, "-m", "djgate", "check-range", f"{base}..HEAD"],
+        cwd=project.path,
+        env={**os.environ, "TMPDIR": str(temp)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (pids.exists() and pids.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p.name[:12] for p in temp.iterdir()] == ["djgate-tree-"]  # Django is booting in the copy
+        djgate.send_signal(getattr(signal, signal_name))
+        djgate.communicate(timeout=15)
+        assert djgate.returncode != 0
+        assert list(temp.iterdir()) == []
+        assert _gone(int(pids.read_text()))
+    finally:
+        djgate.kill()
+        djgate.communicate()
+        if pids.exists() and not _gone(int(pids.read_text())):
+            os.kill(int(pids.read_text()), signal.SIGKILL)  # the orphan this test made djgate leave

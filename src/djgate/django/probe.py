@@ -103,6 +103,7 @@ def probe_tree(
         if not dirty:
             return run_probe(python, repo.root, project, timeout, started)
         log.debug("the working tree differs from the index (%s): probing a copy of the index", dirty[0])
+    exit_cleanly_on_signals()
     copy = Path(tempfile.mkdtemp(prefix="djgate-tree-"))
     try:
         repo.export_tree(copy, rev)
@@ -124,6 +125,7 @@ class ProbeProcess:
         self.used = False
         self.error: OSError | None = None
         self.proc: subprocess.Popen[bytes] | None = None
+        exit_cleanly_on_signals()
         try:
             self.proc = subprocess.Popen(
                 [python.path, str(SCRIPT)],
@@ -132,9 +134,12 @@ class ProbeProcess:
                 stderr=subprocess.PIPE,
                 cwd=cwd,
                 env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},  # no __pycache__ in the user's tree
+                start_new_session=True,  # its own process group: what project code starts ends with it
             )
         except OSError as exc:
             self.error = exc
+        else:
+            _running.add(self)
 
     @property
     def where(self) -> str:
@@ -151,20 +156,59 @@ class ProbeProcess:
             raise DjgateError(f"cannot run {self.where}: {self.error.strerror}; set [tool.djgate] python")
         try:
             out, err = self.proc.communicate(json.dumps(request).encode(), timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except BaseException as exc:  # a timeout, or djgate interrupted: no probe left running
             self.discard()
+            if not isinstance(exc, subprocess.TimeoutExpired):
+                raise
             raise DjgateError(
                 f"the Django probe did not finish within {timeout} s (probe_timeout) with {self.where}; "
                 "look for a database or network call at import time (settings, models, "
                 "AppConfig.ready()), or raise [tool.djgate] probe_timeout"
             ) from None
+        self.discard()  # what project code started and left running
         return out, err, self.proc.returncode
 
     def discard(self) -> None:
-        """Stop the probe if it is still running (its answer is not needed)."""
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
+        """Stop the probe and every process it started, if still running (its answer is not needed)."""
+        import contextlib
+        import signal
+
+        _running.discard(self)
+        if self.proc is None:
+            return
+        with contextlib.suppress(OSError):  # the group is gone already
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.proc.returncode is None:
             self.proc.communicate()
+
+
+_running: set[ProbeProcess] = set()  # probes to stop if djgate exits before it is done with them
+
+
+def _stop_running_probes() -> None:
+    for probe in list(_running):
+        probe.discard()
+
+
+def exit_cleanly_on_signals() -> None:
+    """Make SIGTERM and SIGHUP exit through Python (128 + the signal), as SIGINT already does, so that
+    the temporary copy of a tree is removed and no probe is left running project code. Leaves alone a
+    handler someone else set, and does nothing outside the main thread."""
+    import atexit
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    atexit.unregister(_stop_running_probes)
+    atexit.register(_stop_running_probes)
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, _exit_on_signal)
+
+
+def _exit_on_signal(number: int, frame: object) -> None:
+    raise SystemExit(128 + number)
 
 
 def start_probe(repo: GitRepo, config: Config, changeset: ChangeSet) -> ProbeProcess | None:
