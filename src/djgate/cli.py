@@ -139,7 +139,7 @@ def check_range(
     if config_path is not None:
         config = load_config(repo.root, config_path)
     else:
-        config = commands.range_config(repo, resolved.base)
+        config = commands.range_config(repo, resolved.requested_base)
     report = run(repo, config.with_cli(select, ignore), resolved)
     if not report.verdicts and not allow_empty:
         raise DjgateError(f"the range {spec} has no commits; check it, or pass --allow-empty")

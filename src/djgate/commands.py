@@ -40,11 +40,11 @@ class Session:
 
 
 def range_config(repo: GitRepo, base: str) -> Config:
-    """The configuration a range is judged with: the root pyproject.toml of its base (the target branch
-    as the range forked from it), whatever the range's own commits or the working tree hold."""
+    """The configuration a range is judged with: the root pyproject.toml of its base as given (the target
+    branch), whatever the range's own commits or the working tree hold."""
     from djgate.config import Config, config_from_toml
 
-    source = f"pyproject.toml of {base[:12]}, the range's base"
+    source = f"pyproject.toml of {base[:12]}, the target branch"
     data = repo.read_blobs({"pyproject.toml": f"{base}:pyproject.toml"}).get("pyproject.toml")
     return Config(source=source) if data is None else config_from_toml(data, source)
 
