@@ -379,3 +379,56 @@ def test_dependencies_that_exist_pass(shop_migrations: Repo, djgate: Any) -> Non
     shop_migrations.stage()
 
     assert check(djgate, "DJG306") == (0, [])
+
+
+# -- DJG302 against the target branch (check-range) ------------------------------------------------------
+
+
+@pytest.fixture
+def race(shop_migrations: Repo) -> Repo:
+    """topic adds orders 0003_refund; main gained 0003_discount meanwhile: two leaves once merged."""
+    shop_migrations.put("pyproject.toml", '[tool.djgate]\nignore = ["DJG301"]\n')
+    shop_migrations.commit("ci(config): no Django here")
+    shop_migrations.git("checkout", "-q", "-b", "topic")
+    shop_migrations.put("orders/migrations/0003_refund.py", migration(("orders", "0002_order_note")))
+    shop_migrations.commit("feat(orders): add refunds")
+    shop_migrations.git("checkout", "-q", "main")
+    shop_migrations.put("orders/migrations/0003_discount.py", migration(("orders", "0002_order_note")))
+    shop_migrations.commit("feat(orders): add discounts")
+    shop_migrations.git("checkout", "-q", "topic")
+    return shop_migrations
+
+
+def race_findings(djgate: Any) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    run = djgate("check-range", "--select", "DJG302", "--format", "json", "main..topic")
+    data = json.loads(run.out)
+    return run.code, data["findings"], data["summary"]["overrides"]
+
+
+def test_the_merge_race_is_refused(race: Repo, djgate: Any) -> None:
+    code, findings, _ = race_findings(djgate)
+    assert code == 1
+    assert [(f["code"], f["severity"], f["commit"]) for f in findings] == [
+        ("DJG302", "error", race.git("rev-parse", "HEAD").strip())
+    ]
+
+
+def test_the_merge_race_is_overridden_like_any_finding(race: Repo, djgate: Any) -> None:
+    race.git(
+        "commit", "-q", "--amend", "-m", "feat(orders): add refunds\n\nDjgate-Allow: DJG302 merged by hand"
+    )
+    code, findings, overrides = race_findings(djgate)
+    assert code == 0
+    assert [f["severity"] for f in findings] == ["notice"]
+    assert [o["reason"] for o in overrides] == ["merged by hand"]
+
+
+def test_the_merge_race_is_silenced_like_any_finding(race: Repo, djgate: Any) -> None:
+    race.git("checkout", "-q", "main")
+    race.put(
+        "pyproject.toml",
+        '[tool.djgate]\nignore = ["DJG301"]\nper_path_ignores = {"orders/**" = ["DJG302"]}\n',
+    )
+    race.commit("ci(config): orders' leaves are merged by hand")
+    race.git("checkout", "-q", "topic")
+    assert race_findings(djgate)[:2] == (0, [])

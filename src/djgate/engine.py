@@ -16,7 +16,7 @@ from djgate.gitrepo import GitRepo, RevRange
 from djgate.message import Message
 from djgate.overrides import Override, apply_overrides, parse_overrides
 from djgate.project import AppMap
-from djgate.rules import Context, run_rules
+from djgate.rules import Context, run_rules, settle
 
 if TYPE_CHECKING:
     from djgate.django.probe import ProbeProcess
@@ -135,11 +135,19 @@ def judge(
     )
     findings = list(run_rules(context, families))
     booted = any(v is not None and not v.cached for v in asked)
-    if message is None:
-        return Verdict(changeset, findings, booted=booted)
-    findings, used = apply_overrides(findings, parse_overrides(message.body_lines), config)
-    used = [o._replace(commit=changeset.commit, author=changeset.author) for o in used]
+    findings, used = overridden(findings, message, config, changeset)
     return Verdict(changeset, findings, used, booted)
+
+
+def overridden(
+    findings: list[Finding], message: Message | None, config: Config, changeset: ChangeSet
+) -> tuple[list[Finding], list[Override]]:
+    """The findings with those a `Djgate-Allow:` trailer of the message overrides made notices, and the
+    overrides that took effect."""
+    if message is None:
+        return findings, []
+    findings, used = apply_overrides(findings, parse_overrides(message.body_lines), config)
+    return findings, [o._replace(commit=changeset.commit, author=changeset.author) for o in used]
 
 
 def _django(
@@ -232,8 +240,18 @@ def check_range(
         verdicts.append(verdict._replace(changeset=changeset._replace(files=files)))
     if "migrations" in families and config.enabled("DJG302") and verdicts:
         race = merge_race(repo, config, rev_range, [v.changeset for v in verdicts], apps)
-        if race:
-            verdicts[-1].findings.extend(race)
+        if race:  # the tip's finding: through the same suppressions and overrides as every other
+            tip = verdicts[-1]
+            context = Context(
+                tip.changeset,
+                config,
+                apps,
+                contents=lambda paths: facts.contents(tip.changeset, paths),
+                path_contents=lambda paths: facts.path_contents(tip.changeset, paths),
+            )
+            message = Message.from_text(tip.changeset.message or "", tip.changeset.comment_char)
+            found, used = overridden(list(settle(context, race)), message, config, tip.changeset)
+            verdicts[-1] = tip._replace(findings=tip.findings + found, overrides=[*tip.overrides, *used])
     return RangeReport(rev_range, verdicts)
 
 
@@ -273,7 +291,6 @@ def merge_race(
         contents=lambda paths: {p: sources[p] for p in paths if p in sources},
         tree_contents=lambda wanted: {p: c for p, c in sources.items() if posixpath.dirname(p) in wanted},
     )
-    severity = config.severity_for("DJG302", "error")
     findings = []
     for finding in conflicting_migrations(context):
         on_target = sorted(posixpath.basename(p)[:-3] for p in theirs)
@@ -284,8 +301,6 @@ def merge_race(
                 hint=f"merge or rebase onto the target branch, then: {finding.hint.split(': ', 1)[-1]}"
                 if finding.hint
                 else None,
-                severity=severity,  # type: ignore[arg-type]
-                commit=rev_range.tip,
             )
         )
     return findings

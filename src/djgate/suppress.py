@@ -56,8 +56,10 @@ class Suppressions:
             self._lines[path] = {a.number: a.text for a in change.added} if change else {}
         text = self._lines[path].get(number)
         if text is None:
-            if path not in self._read:
-                data = self.context.contents([path]).get(path, b"")
+            if path not in self._read:  # a file of the change, else any file of the judged tree
+                data = self.context.contents([path]).get(path) or self.context.path_contents([path]).get(
+                    path, b""
+                )
                 self._read[path] = data.decode("utf-8", "replace").split("\n")
             lines = self._read[path]
             text = lines[number - 1] if 0 < number <= len(lines) else ""

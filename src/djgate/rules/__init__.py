@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
-from djgate.findings import Finding, Severity
+from djgate.findings import SEVERITIES, Finding, Severity
 from djgate.message import Message
 from djgate.project import AppMap
 
 if TYPE_CHECKING:
     from djgate.django.verdict import DjangoVerdict
+    from djgate.suppress import Suppressions
 
 PathFacts = Callable[[Iterable[str]], set[str]]
 Contents = Callable[[Iterable[str]], dict[str, bytes]]
@@ -113,24 +114,47 @@ def cleandoc(doc: str) -> str:
 
 
 def run_rules(context: Context, families: Iterable[str]) -> Iterator[Finding]:
-    """Run the enabled rules of the given families, with the configured severities; findings silenced by
-    `per_path_ignores` or a `djgate: ignore[CODE]` comment on their line are dropped."""
+    """Run the enabled rules of the given families; their findings `settled`."""
     from djgate.suppress import Suppressions
 
     wanted = set(families)
     load_families(wanted)
-    config = context.config
     suppressions = Suppressions(context)
     for rule_ in sorted(RULES.values(), key=lambda r: r.code):
-        if rule_.family not in wanted or not config.enabled(rule_.code):
+        if rule_.family not in wanted or not context.config.enabled(rule_.code):
             continue
         if rule_.needs_message and context.message is None:
             continue
-        severity = config.severity_for(rule_.code, rule_.severity)
-        for finding in rule_.check(context):
-            if suppressions.hides(finding):
-                continue
-            yield finding.with_severity(severity).with_commit(context.changeset.commit)  # type: ignore[arg-type]
+        yield from settle(context, rule_.check(context), suppressions)
+
+
+def settle(
+    context: Context, findings: Iterable[Finding], suppressions: Suppressions | None = None
+) -> Iterator[Finding]:
+    """The path every finding takes, whatever found it: disabled codes dropped, the configured severity
+    applied, findings silenced by `per_path_ignores` or a `djgate: ignore[CODE]` comment on their line
+    dropped, the commit named."""
+    from djgate.suppress import Suppressions
+
+    config = context.config
+    suppressions = suppressions or Suppressions(context)
+    for finding in findings:
+        if not config.enabled(finding.code) or suppressions.hides(finding):
+            continue
+        severity = _severity(
+            finding, RULES[finding.code], config.severity_for(finding.code, RULES[finding.code].severity)
+        )
+        yield finding.with_severity(severity).with_commit(context.changeset.commit)  # type: ignore[arg-type]
+
+
+def _severity(finding: Finding, rule_: Rule, configured: str) -> str:
+    """The configured severity; a finding its rule marks below the rule's own (a DJG401 keyword match in a
+    test: a notice) stays at most that."""
+    rank = SEVERITIES.index
+    own = finding.severity
+    if rank(own) > rank(rule_.severity) and rank(own) > rank(configured):
+        return own
+    return configured
 
 
 # Family name -> module under djgate.rules. A door imports only the families it runs, so the commit-msg
@@ -159,4 +183,14 @@ def all_rules() -> dict[str, Rule]:
     return dict(sorted(RULES.items()))
 
 
-__all__ = ["FAMILY_MODULES", "RULES", "Context", "Rule", "all_rules", "load_families", "rule", "run_rules"]
+__all__ = [
+    "FAMILY_MODULES",
+    "RULES",
+    "Context",
+    "Rule",
+    "all_rules",
+    "load_families",
+    "rule",
+    "run_rules",
+    "settle",
+]
