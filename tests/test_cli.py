@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +178,30 @@ def test_a_bug_is_one_line_not_a_traceback(shop: Repo, djgate, monkeypatch: pyte
         "djgate: internal error (RuntimeError: rule exploded); please report it, with the traceback that "
         "`djgate -v ...` prints"
     )
+
+
+def test_a_relative_git_dir_from_a_subdirectory(shop: Repo) -> None:
+    shop.put("orders/debug.py", "breakpoint()\n")
+    env = {**os.environ, "GIT_DIR": "../.git", "GIT_WORK_TREE": ".."}
+    result = djgate_process("check-staged", "--family", "print", cwd=shop.path / "orders", env=env)
+    assert result.returncode == 1, result.stderr
+    assert "orders/debug.py:1" in result.stdout
+
+
+def test_check_range_in_a_bare_mirror(shop: Repo, tmp_path: Path) -> None:
+    base = shop.git("rev-parse", "HEAD").strip()
+    shop.put("orders/debug.py", "breakpoint()\n")
+    shop.commit("fix(orders): debug")
+    mirror = tmp_path / "mirror.git"
+    shop.git("clone", "-q", "--mirror", str(shop.path), str(mirror))
+    result = djgate_process("check-range", f"{base}..main", "--ignore", "DJG301", cwd=mirror)
+    assert result.returncode == 1, result.stderr
+    assert "orders/debug.py:1" in result.stdout
+    staged = djgate_process("check-staged", cwd=mirror)
+    assert staged.returncode == 2 and "not inside a git work tree" in staged.stderr
+
+
+def test_a_byte_order_mark_is_not_part_of_the_header(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.put("orders/views.py", "VIEW = 1\n")
+    result = djgate("check-msg", write_msg(shop, "\ufefffeat(orders): add the view\n"))
+    assert (result.code, result.out) == (0, "")

@@ -132,7 +132,7 @@ def check_range(
     from djgate.ranges import range_from_environment
     from djgate.report import range_extra, range_markdown
 
-    repo = GitRepo.discover()
+    repo = GitRepo.discover(bare=True)
     spec = rev_range or range_from_environment(os.environ, repo.upstream)
     resolved = repo.resolve_range(spec)
     # The branch under review is not trusted: its configuration could turn the gates off.

@@ -45,6 +45,8 @@ PINNED_CONFIG = tuple(
     )
     for arg in ("-c", setting)
 )
+# Environment variables that name paths (a hook's temporary index, a GIT_DIR given by hand).
+PATH_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
 # Environment variables that change a diff's output: not passed on to git.
 UNSET_ENV = frozenset({"GIT_DIFF_OPTS", "GIT_EXTERNAL_DIFF"})
 # The diff options we parse, each also pinned on the command line (a setting's command-line form wins).
@@ -99,10 +101,20 @@ class GitRepo:
         self._batch: subprocess.Popen[bytes] | None = None  # one `git cat-file --batch` for every read
 
     @classmethod
-    def discover(cls, cwd: Path | None = None) -> GitRepo:
+    def discover(cls, cwd: Path | None = None, bare: bool = False) -> GitRepo:
+        """The repository around `cwd`; `bare`: a repository without a work tree will do (a CI mirror has
+        commits to judge, and no index)."""
         try:
             out = _git(["rev-parse", "--show-toplevel", "--absolute-git-dir", "--revs-only", "HEAD"], cwd=cwd)
         except DjgateError as exc:
+            if bare:
+                found = _git(
+                    ["rev-parse", "--is-bare-repository", "--absolute-git-dir"], cwd=cwd, ok=(0, 128)
+                )
+                fields = os.fsdecode(found).split("\n")
+                if fields[0] == "true":
+                    head = _git(["rev-parse", "-q", "--verify", "HEAD"], cwd=cwd, ok=(0, 1)).strip()
+                    return cls(Path(fields[1]), Path(fields[1]), head.decode() or None)
             raise DjgateError(
                 f"not inside a git work tree ({exc}); run djgate from your repository"
             ) from None
@@ -456,7 +468,11 @@ def _as_checked_out(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | Non
 
 
 def _git_env() -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if key not in UNSET_ENV}
+    env = {key: value for key, value in os.environ.items() if key not in UNSET_ENV}
+    for key in PATH_ENV:  # relative to where djgate was started; git runs from the repository's root
+        if env.get(key) and not os.path.isabs(env[key]):
+            env[key] = os.path.abspath(env[key])
+    return env
 
 
 def _git_stream(args: Sequence[str], cwd: Path) -> Iterator[bytes]:

@@ -26,7 +26,7 @@ WIP_RE = r"(?i)\[?wip\b"
 
 def decode(raw: bytes) -> str:
     """Message bytes as text; git's default encoding is UTF-8, anything else still reads, with U+FFFD."""
-    return raw.decode("utf-8", errors="replace")
+    return raw.decode("utf-8", errors="replace").removeprefix("\ufeff")  # an editor's byte order mark
 
 
 def clean(text: str, comment_char: str = "#") -> list[str]:
