@@ -205,3 +205,21 @@ def test_a_byte_order_mark_is_not_part_of_the_header(shop: Repo, djgate) -> None
     shop.put("orders/views.py", "VIEW = 1\n")
     result = djgate("check-msg", write_msg(shop, "\ufefffeat(orders): add the view\n"))
     assert (result.code, result.out) == (0, "")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_a_file_name_that_is_not_utf8(shop: Repo, fmt: str) -> None:
+    name = os.fsdecode(b"orders/caf\xe9.py")
+    (shop.path / name).write_text("breakpoint()\n")
+    shop.stage()
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    result = djgate_process("check-staged", "--family", "print", "--format", fmt, cwd=shop.path, env=env)
+    assert result.returncode == 1, result.stderr
+    shown = (
+        "orders/caf%E9.py"
+        if fmt == "sarif"
+        else "orders/caf\\\\xe9.py"
+        if fmt == "json"
+        else "orders/caf\\xe9.py"
+    )
+    assert shown in result.stdout

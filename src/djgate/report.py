@@ -47,6 +47,31 @@ def _escaped_char(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+_SURROGATES = "[\ud800-\udfff]"
+
+
+def encodable(text: str) -> str:
+    """A file name's bytes that are not UTF-8 (kept by os.fsdecode as lone surrogates, which no UTF-8
+    stream or JSON file can hold) shown as `\\xNN`, the byte they stand for."""
+    return re.sub(_SURROGATES, _byte_escape, text) if not text.isascii() else text
+
+
+def _byte_escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def _encodable(finding: Finding) -> Finding:
+    texts = (finding.path, finding.message, finding.hint)
+    if all(t is None or t.isascii() for t in texts):
+        return finding
+    return finding._replace(
+        path=encodable(finding.path) if finding.path else finding.path,
+        message=encodable(finding.message),
+        hint=encodable(finding.hint) if finding.hint else finding.hint,
+    )
+
+
 def summary(findings: Sequence[Finding]) -> dict[str, Any]:
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "notice")}
     return {
@@ -179,7 +204,7 @@ def render_sarif(findings: Sequence[Finding]) -> str:
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": SARIF_LEVELS[f.severity],
-            "message": {"text": sanitize(_with_hint(f))},
+            "message": {"text": sanitize(_with_hint(_encodable(f)))},
         }
         if f.path:
             region = {"region": {"startLine": f.line}} if f.line else {}
@@ -205,9 +230,11 @@ def render_sarif(findings: Sequence[Finding]) -> str:
 
 
 def _uri(path: str) -> str:
+    """A repository path as a relative URI: its bytes percent-encoded, so that a name that is not UTF-8
+    keeps the bytes it has (`caf%E9.py`)."""
     from urllib.parse import quote
 
-    return quote(path)
+    return quote(os.fsencode(path))
 
 
 def _cell(text: str) -> str:
@@ -258,10 +285,11 @@ def range_extra(report: RangeReport) -> dict[str, Any]:
 def render(
     findings: Sequence[Finding], fmt: str, stream: IO[str], extra: dict[str, Any] | None = None
 ) -> str:
+    if fmt == "sarif":
+        return render_sarif(findings)
+    findings = [_encodable(f) for f in findings]
     if fmt == "json":
         return render_json(findings, extra)
     if fmt == "github":
         return render_github(findings)
-    if fmt == "sarif":
-        return render_sarif(findings)
     return render_text(findings, color=use_color(stream))
