@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from djgate.gitrepo import GitRepo
-from djgate.install import HOOK_NAMES
+from djgate.install import HOOK_NAMES, render
 
 from .conftest import ROOT, Repo
 
@@ -31,6 +31,11 @@ def git_hooked(repo: Repo, *args: str, **env: str) -> tuple[int, str]:
         check=False,
     )
     return result.returncode, result.stdout + result.stderr
+
+
+def packaged(name: str) -> bytes:
+    """A hook as `djgate install` writes it from this Python."""
+    return render((ROOT / "hooks" / name).read_bytes(), sys.executable)
 
 
 def hooks(repo: Repo) -> Path:
@@ -70,7 +75,7 @@ def test_installed_hooks_refuse_and_accept_real_commits(shop: Repo, djgate) -> N
     assert result.code == 0, result.err
     for name in HOOK_NAMES:
         installed = hooks(shop) / name
-        assert installed.read_bytes() == (ROOT / "hooks" / name).read_bytes()
+        assert installed.read_bytes() == packaged(name)
         assert os.access(installed, os.X_OK)
         assert f"installed {installed}" in result.out
     stage_order_change(shop)
@@ -118,7 +123,7 @@ def test_round_trip_restores_a_pre_existing_hook_byte_for_byte(shop: Repo, djgat
     assert "commit-msg.djgate-backup and runs first" in result.out
     backup = hooks(shop) / "commit-msg.djgate-backup"
     assert (backup.read_bytes(), stat.S_IMODE(backup.stat().st_mode)) == (content, 0o750)
-    assert (hooks(shop) / "commit-msg").read_bytes() == (ROOT / "hooks" / "commit-msg").read_bytes()
+    assert (hooks(shop) / "commit-msg").read_bytes() == packaged("commit-msg")
 
     result = djgate("uninstall")
     assert result.code == 0
@@ -214,7 +219,7 @@ def test_an_older_djgate_hook_is_updated_in_place(shop: Repo, djgate) -> None:  
 
     result = djgate("install", "--hook", "commit-msg")
     assert "updated" in result.out
-    assert listing(hooks(shop)) == {"commit-msg": ((ROOT / "hooks" / "commit-msg").read_bytes(), 0o755)}
+    assert listing(hooks(shop)) == {"commit-msg": (packaged("commit-msg"), 0o755)}
 
 
 def test_install_refuses_to_lose_a_hook(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
@@ -383,3 +388,89 @@ def test_pre_push_chains_the_original_with_the_same_stdin(pushed: Repo, djgate, 
     assert code != 0 and "no pushes on friday" in output
     assert calls == []
     assert remote_head(pushed) == new
+
+
+# -- which djgate the hooks run, SKIP, edited hooks, the pre-commit framework ----------------------------
+
+
+def test_the_hooks_find_the_python_that_installed_them(shop: Repo, tmp_path: Path) -> None:
+    spaced = tmp_path / "my tools" / "python"  # an interpreter whose path has a space
+    spaced.parent.mkdir()
+    spaced.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    spaced.chmod(0o755)
+    installed = subprocess.run(
+        [str(spaced), "-m", "djgate", "install"], cwd=shop.path, capture_output=True, text=True
+    )
+    assert installed.returncode == 0, installed.stderr
+    env = {k: v for k, v in os.environ.items() if k not in ("DJGATE", "DJGATE_PYTHON", "VIRTUAL_ENV")}
+    env["PATH"] = "/usr/bin:/bin"  # a GUI client: no virtualenv, no djgate on PATH
+    stage_order_change(shop, "breakpoint()\n")
+
+    result = subprocess.run(
+        ["git", "commit", "-m", "feat(orders): debug"], cwd=shop.path, env=env, capture_output=True, text=True
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "DJG502" in result.stdout + result.stderr
+
+
+def test_without_any_djgate_the_hook_says_what_to_do(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    write_hook(
+        hooks(shop), "commit-msg", render((ROOT / "hooks" / "commit-msg").read_bytes(), "/nowhere/python")
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DJGATE", "DJGATE_PYTHON")}
+    env["PATH"] = "/usr/bin:/bin"
+    stage_order_change(shop)
+    result = subprocess.run(
+        ["git", "commit", "-m", "feat(orders): x"], cwd=shop.path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "djgate: not found" in result.stderr and "djgate install again" in result.stderr
+
+
+def test_skip_turns_off_one_check_of_the_native_hooks(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    assert djgate("install").code == 0
+    shop.write("orders/views.py", "X = 1\n")
+    shop.write("billing/views.py", "X = 1\n")
+    shop.stage()
+    message = "feat(orders): add flags\n\nDjgate-Allow: DJG201 one change across both apps"
+
+    code, output = git_hooked(shop, "commit", "-m", message)
+    assert code == 1 and "DJG201" in output  # the pre-commit stage refuses before the message exists
+    code, output = git_hooked(shop, "commit", "-m", message, SKIP="djgate-scope")
+    assert code == 0, output  # the commit-msg hook honours the trailer
+
+    shop.write("orders/debug.py", "breakpoint()\n")
+    shop.stage()
+    code, output = git_hooked(shop, "commit", "-m", "feat(orders): debug", SKIP="djgate-scope")
+    assert code == 1 and "DJG502" in output  # the other checks still run
+
+
+def test_a_hook_the_team_edited_is_kept(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    assert djgate("install", "--hook", "commit-msg").code == 0
+    hook = hooks(shop) / "commit-msg"
+    edited = hook.read_bytes() + b"echo 'our own addition'\n"
+    hook.write_bytes(edited)
+
+    result = djgate("install", "--hook", "commit-msg")
+    assert "was edited since djgate installed it" in result.out
+    assert (hooks(shop) / "commit-msg.djgate-edited").read_bytes() == edited
+    assert hook.read_bytes() == packaged("commit-msg")
+
+    hook.write_bytes(edited)
+    result = djgate("uninstall", "--hook", "commit-msg")
+    assert (hooks(shop) / "commit-msg.djgate-edited.2").read_bytes() == edited
+    assert not hook.exists()
+
+
+def test_install_refuses_to_double_the_pre_commit_framework(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    framework = b"#!/usr/bin/env bash\n# File generated by pre-commit: https://pre-commit.com\nexit 0\n"
+    write_hook(hooks(shop), "pre-commit", framework)
+
+    result = djgate("install")
+    assert result.code == 2
+    assert "pre-commit framework's hook" in result.err and "--force" in result.err
+    assert listing(hooks(shop)) == {"pre-commit": (framework, 0o755)}
+
+    assert djgate("install", "--force").code == 0
+    assert (hooks(shop) / "pre-commit.djgate-backup").read_bytes() == framework

@@ -208,12 +208,14 @@ HOOK_OPTION = click.option(
 
 @cli.command("install")
 @HOOK_OPTION
-def install(hooks: tuple[str, ...]) -> int:
-    """Install djgate's native git hooks (core.hooksPath respected); a hook already there runs first."""
+@click.option("--force", is_flag=True, help="Chain the pre-commit framework's hooks too (checks run twice).")
+def install(hooks: tuple[str, ...], force: bool) -> int:
+    """Install djgate's native git hooks (core.hooksPath respected); a hook already there runs first.
+    The hooks run djgate with the Python running this command."""
     from djgate.gitrepo import GitRepo
     from djgate.install import install as run
 
-    for action in run(GitRepo.discover(), hooks):
+    for action in run(GitRepo.discover(), hooks, force=force):
         click.echo(f"djgate: {action.describe()}")
     return 0
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from djgate.errors import DjgateError
-from djgate.install import hooks_dir
+from djgate.install import hooks_dir, render
 
 log = logging.getLogger(__name__)
 PROJECT = Path(__file__).parent / "project"
@@ -152,9 +152,10 @@ def make_repo(where: Path) -> Path:
         )
         pyproject.write_text(text, encoding="utf-8")
     hooks = repo / ".djgate-hooks"
-    shutil.copytree(hooks_dir(), hooks)
-    for hook in hooks.iterdir():
-        hook.chmod(0o755)
+    hooks.mkdir()
+    for template in hooks_dir().iterdir():  # as `djgate install` writes them: this Python recorded
+        (hooks / template.name).write_bytes(render(template.read_bytes(), sys.executable))
+        (hooks / template.name).chmod(0o755)
     for args in (
         ("init", "-q", "-b", "main"),
         ("config", "core.hooksPath", ".djgate-hooks"),
@@ -168,10 +169,10 @@ def make_repo(where: Path) -> Path:
 
 
 def demo_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k not in ("DJGATE", "SKIP")}
     env.update(GIT_IDENTITY)
-    # The hooks run this very djgate, whatever is on PATH.
-    env["DJGATE"] = f"{sys.executable} -m djgate"
+    # The hooks run this very djgate, whatever is on PATH (a path with spaces included).
+    env["DJGATE_PYTHON"] = sys.executable
     env["NO_COLOR"] = "1"
     return env
 
