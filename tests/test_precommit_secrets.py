@@ -126,3 +126,21 @@ def test_a_hostile_git_config_hides_nothing_from_the_hooks(precommit_repo: RepoF
     assert refused.code == 1, refused.output
     assert "orders/views.py:11: DJG401 hardcoded secret" in refused.output
     assert "orders/views.py:10: DJG502 breakpoint() added" in refused.output
+
+
+def test_attributes_and_nul_bytes_hide_nothing_from_the_hooks(precommit_repo: RepoFactory) -> None:
+    repo = precommit_repo(hooks=HOOKS)
+    repo.write(".gitattributes", "*.py -diff\n*.json binary\n")
+    repo.stage(".gitattributes")
+    repo.commit("chore(deps): mark generated files")
+    repo.write("orders/services.py", "def refund(order):\n    breakpoint()\n")
+    repo.write("orders/keys.json", f'{{"token": "{TOKEN}"}}\n')
+    repo.write("orders/broken.py", "x = 1\x00\n")
+    repo.stage("orders/services.py", "orders/keys.json", "orders/broken.py")
+
+    refused = repo.hooked_commit("-m", "feat(orders): refund orders")
+
+    assert refused.code == 1, refused.output
+    assert "orders/keys.json:1: DJG401 hardcoded secret" in refused.output
+    assert "orders/services.py:2: DJG502 breakpoint() added" in refused.output
+    assert "orders/broken.py:1: DJG500 orders/broken.py does not parse" in refused.output
