@@ -1,0 +1,110 @@
+"""Time `djgate check-range` on real histories against `gitlint --commits` and the `git log` djgate reads (the
+floor), on the same ranges of 100, 1,000 and 5,000 commits; commits/s, ratios and peak RSS.
+
+    python bench/bench_real_range.py ~/corpus/saleor ~/corpus/courtlistener [--sizes 100,1000,5000] [--runs 3]
+
+Each path is a clone of a public Django project kept outside this repository. For a size N the range is
+`BASE..HEAD` with BASE the N-th first parent back from HEAD (fewer when the history is shorter), so merged
+branches come with their commits: the table says how many commits each range holds. Every tool runs on the
+same range, interleaved, `--runs` times; the table gives medians. djgate runs every static gate (DJG301,
+which boots the project's Django, is off). Peak RSS is the largest resident set of one run of the tool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from benchlib import djgate_bin, ensure_tools, out, tool_bin, tool_env, write_results
+
+TOOLS = {"gitlint": "gitlint==0.19.1"}
+LOG = ["git", "log", "--diff-merges=separate", "--raw", "-p", "-z", "-U0", "-M", "--no-abbrev"]
+
+
+def timed(command: list[str], repo: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one run."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        command, cwd=repo, env=tool_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    # djgate: 1 is findings; gitlint: the number of violations (its own errors are 251-255).
+    if code != 0 and not (command[0] != "git" and (code == 1 or ("gitlint" in command[0] and code < 250))):
+        said = proc.stderr.read().decode()[-500:] if proc.stderr else ""
+        raise SystemExit(f"{command[:3]} exited {code}: {said}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def base_for(repo: Path, size: int) -> str:
+    firsts = subprocess.run(
+        ["git", "rev-list", "--first-parent", f"--max-count={size + 1}", "HEAD"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return firsts[-1]
+
+
+def bench(repo: Path, size: int, runs: int) -> dict[str, object]:
+    base = base_for(repo, size)
+    spec = f"{base}..HEAD"
+    count = int(
+        subprocess.run(["git", "rev-list", "--count", spec], cwd=repo, capture_output=True, text=True).stdout
+    )
+    commands = {
+        "djgate check-range": [
+            str(djgate_bin()),
+            "check-range",
+            spec,
+            "--ignore",
+            "DJG301",
+            "--format",
+            "json",
+        ],
+        "gitlint --commits": [str(tool_bin("gitlint")), "--ignore-stdin", "--commits", spec],
+        "git log (floor)": [*LOG, spec],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, float] = dict.fromkeys(commands, 0.0)
+    for _ in range(runs):
+        for name, command in commands.items():  # interleaved: drift in machine load hits every tool alike
+            elapsed, peak = timed(command, repo)
+            times[name].append(elapsed)
+            peaks[name] = max(peaks[name], peak)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    gitlint = medians["gitlint --commits"]
+    out(f"\n{repo.name}: {count} commits ({spec[:12]}..HEAD), {runs} runs")
+    out(f"| {'tool':<20} | median s | commits/s | vs gitlint | peak RSS MiB |")
+    out(f"| {'-' * 20} | -------: | --------: | ---------: | -----------: |")
+    for name in commands:
+        out(
+            f"| {name:<20} | {medians[name]:8.2f} | {count / medians[name]:9.1f} | "
+            f"{medians[name] / gitlint:10.3f} | {peaks[name]:12.0f} |"
+        )
+    return {"repo": repo.name, "commits": count, "medians": medians, "peak_rss_mib": peaks}
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    args.add_argument("repos", nargs="+", type=Path)
+    args.add_argument("--sizes", default="100,1000,5000", help="commits per range, comma-separated")
+    args.add_argument("--runs", type=int, default=3)
+    options = args.parse_args()
+    ensure_tools(TOOLS)
+    results = [
+        bench(repo.resolve(), int(size), options.runs)
+        for repo in options.repos
+        for size in options.sizes.split(",")
+    ]
+    write_results("real_range.json", results)
+
+
+if __name__ == "__main__":
+    main()
