@@ -280,22 +280,35 @@ class GitRepo:
     # -- ChangeSets ---------------------------------------------------------------------------------
 
     def staged(self, message: str | None = None, lines: bool = True) -> ChangeSet:
-        """The index against HEAD (or against nothing before the first commit); during a merge, what the
-        merge itself introduces (see `merge_changes`): the index against each of the merged commits too.
+        """What the commit being made will record: the index against HEAD (or against nothing before the
+        first commit); under `git commit --amend` (a reword or squash in `rebase -i` included), against
+        HEAD's own parents, which the new commit replaces HEAD on; during a merge, what the merge itself
+        introduces (see `merge_changes`): the index against each of the merged commits too.
         `lines=False`: files and statuses only, no added lines (what the message and scope rules need:
         the patches are most of the cost of a large change)."""
         options = DIFF_OPTIONS if lines else RAW_OPTIONS
-        diffs = [self.run(["diff", "--cached", *options])]
+        parents = [self.head] if self.head else []
+        if self.head and amending():
+            parents = self.run(["rev-parse", f"{self.head}^@"]).decode().split()
+            log.debug("amending %s: the index is judged against its parents %s", self.head, parents)
         merging = self.merging
         if merging and self.head:
-            diffs += [self.run(["diff", "--cached", *options, oid]) for oid in self.merge_heads()]
+            parents += self.merge_heads()
+        bases = parents or ([self.empty_tree()] if self.head else [])
+        diffs = [
+            self.run(["diff", "--cached", *options, *bases[i : i + 1]]) for i in range(max(1, len(bases)))
+        ]
         return ChangeSet(
             files=self._text_of_binaries(merge_changes(diffs)),
             source="staged",
             message=message,
-            parents=(self.head,) if self.head else (),
+            parents=tuple(parents[:1] if merging else parents),
             merging=merging,
         )
+
+    def empty_tree(self) -> str:
+        """The empty tree's id, in this repository's hash (what the root commit is compared with)."""
+        return self.run(["hash-object", "-t", "tree", "--stdin"], stdin=b"").decode().strip()
 
     def merge_heads(self) -> list[str]:
         """The commits being merged into HEAD (MERGE_HEAD: one, or several for an octopus)."""
@@ -465,6 +478,38 @@ def _as_checked_out(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | Non
         if member.issym():
             return tarfile.tar_filter(member, dest)
         raise
+
+
+def amending(pid: int | None = None) -> bool:
+    """Is the git that runs this hook `git commit --amend` (typed, or run by `rebase -i` for a reword or
+    a squash)? Git tells hooks nothing of it: the nearest git process among our ancestors says, in its
+    command line (Linux /proc; elsewhere `ps`)."""
+    pid = os.getppid() if pid is None else pid
+    for _ in range(8):  # djgate <- [hook script <- pre-commit] <- git
+        args, parent = _process(pid)
+        if not args or parent is None:
+            return False
+        if os.path.basename(args[0]) == "git" or args[0].endswith("/git-core/git"):
+            return "commit" in args and "--amend" in args
+        pid = parent
+    return False
+
+
+def _process(pid: int) -> tuple[list[str], int | None]:
+    """A process's command line and its parent's pid (empty and None when it cannot be read)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+        parent = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        return [os.fsdecode(a) for a in args if a], parent
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        out = subprocess.run(["ps", "-o", "ppid=,args=", "-p", str(pid)], capture_output=True, check=False)
+        fields = os.fsdecode(out.stdout).split()
+        return fields[1:], int(fields[0])
+    except (OSError, ValueError, IndexError):
+        return [], None
 
 
 def _git_env() -> dict[str, str]:

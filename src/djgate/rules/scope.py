@@ -30,9 +30,10 @@ LISTED_FILES = 8  # per app in a hint; the command still names every file
 )
 def multiple_apps(context: Context) -> Iterator[Finding]:
     """The files a commit adds, changes, deletes or renames must belong to at most one Django app.
-    Files outside every app (settings, urls of the project package) and `shared_paths` are neutral."""
+    Files outside every app (settings, urls of the project package) and `shared_paths` are neutral. The
+    root commit, which starts the project with all its apps, is judged on its message only."""
     changeset = context.changeset
-    if changeset.is_merge:
+    if changeset.is_merge or not changeset.parents:
         return
     groups = context.apps.group(changeset.paths())
     if len(groups) < 2:
