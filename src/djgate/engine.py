@@ -235,7 +235,7 @@ def check_range(
     families = tuple(families)
     verdicts = []
     for changeset in repo.range_commits(rev_range):
-        verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base)
+        verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base or None)
         files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
         verdicts.append(verdict._replace(changeset=changeset._replace(files=files)))
     if "migrations" in families and config.enabled("DJG302") and verdicts:

@@ -139,6 +139,10 @@ class GitRepo:
         return "#" if value == "auto" else value
 
     @property
+    def bare(self) -> bool:
+        return self.root == self.git_dir
+
+    @property
     def merging(self) -> bool:
         return (self.git_dir / "MERGE_HEAD").exists()
 
@@ -340,10 +344,16 @@ class GitRepo:
             self._no_history(f"{base or 'HEAD'} and {tip or 'HEAD'} have no common history")
         return RevRange(base=out[0], tip=tip_oid, spec=spec, requested_base=base_oid)
 
+    def resolve_root(self, tip: str) -> RevRange:
+        """TIP and every commit before it (`check-range --root`): a history that has no base yet."""
+        tip_oid = self._verified(tip)
+        return RevRange(base="", tip=tip_oid, spec=f"--root {tip}", requested_base="")
+
     def range_commits(self, rev_range: RevRange) -> Iterator[ChangeSet]:
         """The range's commits, oldest first, each parsed as git writes it (a range is never held whole)."""
         shallow = self.shallow_commits()
-        for changeset in self._log(["--reverse", f"{rev_range.base}..{rev_range.tip}"]):
+        spec = f"{rev_range.base}..{rev_range.tip}" if rev_range.base else rev_range.tip
+        for changeset in self._log(["--reverse", spec]):
             if changeset.commit in shallow:
                 self._no_history(f"commit {changeset.commit[:12]} of the range has no parents here")
             yield changeset
