@@ -162,7 +162,7 @@ def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
     """commit-msg: the message being written, with the staged files it will commit."""
     staged = repo.staged(message=text, lines=False)._replace(comment_char=repo.comment_char())
     facts = RepoFacts(repo)
-    return judge(facts, config, staged, AppMap(repo.apps(), config), MESSAGE_FAMILIES).findings
+    return judge(facts, config, staged, AppMap.of(repo, config), MESSAGE_FAMILIES).findings
 
 
 def staged_target(repo: GitRepo, config: Config) -> Callable[[], str | None]:
@@ -182,7 +182,7 @@ def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED
         repo.tree_files()  # the family lists the index anyway: the same listing finds the apps
     try:
         facts = RepoFacts(repo)
-        apps = AppMap(repo.apps(), config)
+        apps = AppMap.of(repo, config)
         return judge(facts, config, staged, apps, families, probe, staged_target(repo, config)).findings
     finally:
         if probe is not None:
@@ -230,7 +230,7 @@ def check_range(
 ) -> RangeReport:
     """Each commit of a range, judged as the hooks would have judged it; apps as of the range's tip. The
     commits are judged as git writes them; a verdict keeps its commit's files, not their lines."""
-    apps = AppMap(repo.apps(rev_range.tip), config)
+    apps = AppMap.of(repo, config, rev_range.tip)
     facts = RepoFacts(repo)
     families = tuple(families)
     verdicts = []

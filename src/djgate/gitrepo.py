@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from djgate import log
 from djgate.changeset import AddedLine, ChangeSet, FileChange
 from djgate.errors import DjgateError
-from djgate.project import App, discover_apps, is_app_marker
+from djgate.project import App, app_pathspecs, discover_apps, is_app_listing, is_app_source
 
 if TYPE_CHECKING:
     import tarfile
@@ -151,20 +151,19 @@ class GitRepo:
         out = self.run(["rev-parse", "--git-path", "hooks"])
         return self.root / os.fsdecode(out.rstrip(b"\n"))  # a relative answer is relative to the root
 
-    def apps(self, rev: str | None = None) -> list[App]:
-        """The Django apps in the index (rev None) or in a commit's tree; the index's listing when it was
-        made already, else a listing of the markers only."""
+    def apps(self, rev: str | None = None, settings: str | None = None) -> list[App]:
+        """The Django apps in the index (rev None) or in a commit's tree (see project.discover_apps); the
+        index's listing when it was made already, else a listing of the few files discovery needs.
+        `settings`: the configured settings module."""
         if rev is not None:
             entries = _entries(self.run(["ls-tree", "-r", "-z", "--full-tree", rev]))
         elif self._index is not None:
             entries = self._index
         else:
-            markers_only = ["--", ":(glob)**/apps.py", ":(glob)**/migrations/__init__.py"]
-            entries = _entries(self.run(["ls-files", "-s", "-z", *markers_only]), index=True)
-        markers = [p for p in entries if is_app_marker(p)]
-        return discover_apps(
-            markers, self.read_blobs({p: entries[p][1] for p in markers if p.endswith("apps.py")})
-        )
+            entries = _entries(self.run(["ls-files", "-s", "-z", "--", *app_pathspecs(settings)]), index=True)
+        listed = [p for p in entries if is_app_listing(p, settings)]
+        read = [p for p in listed if is_app_source(p, settings)]
+        return discover_apps(listed, self.read_blobs({p: entries[p][1] for p in read}), settings)
 
     def read_blobs(self, blobs: dict[str, str]) -> dict[str, bytes]:
         """path -> content for path -> object name (an id, `<rev>:<path>`, `:<path>` for the index); names
