@@ -327,3 +327,21 @@ def test_index_discovery_reads_settings_and_packages(repo: Repo) -> None:
     assert {a.root: a.label for a in git.apps()} == {"shop/orders": "orders", "shop/search": "search"}
     sha = repo.commit()
     assert GitRepo.discover().apps(sha) == git.apps()
+
+
+@pytest.mark.parametrize("how", ["config", "environment"])
+def test_the_settings_module_named_in_config_or_environment_is_listed_and_read(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    repo.write("tests/__init__.py")
+    repo.write("tests/conf.py", "INSTALLED_APPS = ['django.contrib.auth', 'coupons', 'tests.testapp']\n")
+    repo.write("tests/testapp/__init__.py")
+    repo.write("coupons/__init__.py")
+    repo.write("coupons/rules.py")
+    repo.stage()
+    config = Config(settings="tests.conf") if how == "config" else Config()
+    if how == "environment":
+        monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "tests.conf")
+    assert AppMap.of(GitRepo.discover(), config).labels == {"coupons", "testapp"}
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+    assert AppMap.of(GitRepo.discover(), Config()).labels == set()
