@@ -205,7 +205,7 @@ if os.environ.get("DEBUG"):
 TEST_SETTINGS = b"""from ..settings import *  # noqa: F403
 
 INSTALLED_APPS.append("shop.tests")  # noqa: F405
-INSTALLED_APPS += ["shop.fake_payments"]
+INSTALLED_APPS += ["shop.fake_payments", "shop.sandbox.apps.SandboxConfig"]
 """
 
 
@@ -225,8 +225,11 @@ def test_installed_apps_without_markers_are_apps_and_test_only_apps_are_not() ->
         "shop/fake_payments/__init__.py",
         "shop/fake_payments/migrations/__init__.py",
         "shop/utils/__init__.py",
+        "shop/sandbox/__init__.py",
+        "shop/sandbox/apps.py",
     ]
     sources = {
+        "shop/sandbox/apps.py": config("shop.sandbox", "SandboxConfig"),
         "shop/settings.py": SETTINGS,
         "shop/tests/settings.py": TEST_SETTINGS,
         "shop/orders/apps.py": config("shop.orders"),
