@@ -161,7 +161,7 @@ RULE_CODES = (
     *("DJG201", "DJG202"),
     *("DJG301", "DJG302", "DJG303", "DJG304", "DJG305", "DJG306"),
     *("DJG401", "DJG402", "DJG403", "DJG404", "DJG405"),
-    *("DJG500", "DJG501", "DJG502"),
+    *("DJG500", "DJG501", "DJG502", "DJG503"),
     *("DJG601", "DJG602", "DJG603", "DJG604", "DJG605"),
 )
 

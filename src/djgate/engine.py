@@ -21,6 +21,7 @@ from djgate.rules import Context, run_rules, settle
 if TYPE_CHECKING:
     from djgate.django.probe import ProbeProcess
     from djgate.django.verdict import DjangoVerdict
+    from djgate.pyversion import ProjectPython
 
 # Which rule families each door runs. Later families (secrets, print, migrations, ...) join here.
 MESSAGE_FAMILIES = ("message", "scope")  # they read which files change, never their lines
@@ -59,6 +60,15 @@ class RepoFacts:
         self._objects: dict[str, bytes] = {}  # content by object name (id, or `<commit>:<path>`)
         self._cached = 0
         self._missing: set[str] = set()  # names git answered "missing" for: not asked again
+        self._python: ProjectPython | None = None
+
+    def python(self, config: Config) -> ProjectPython:
+        """The project's interpreter, asked about files djgate's Python cannot parse: one for the run."""
+        if self._python is None:
+            from djgate.pyversion import ProjectPython
+
+            self._python = ProjectPython(self.repo.root, config)
+        return self._python
 
     def contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
         ids = {f.path: f.new_blob for f in changeset.files if f.new_blob}
@@ -132,6 +142,7 @@ def judge(
         django,
         path_contents=lambda paths: facts.path_contents(changeset, paths),
         on_target=lambda paths: facts.on_target(changeset, target(), paths),
+        python=lambda: facts.python(config),
     )
     findings = list(run_rules(context, families))
     booted = any(v is not None and not v.cached for v in asked)

@@ -49,7 +49,10 @@ def noqa_allows(line: str, code: str) -> bool:
 )
 def syntax_error(context: Context) -> Iterator[Finding]:
     """Each `.py` file the change adds lines to is decoded with its declared encoding (PEP 263, else
-    UTF-8) and parsed by the running Python."""
+    UTF-8) and parsed for the project's Python. djgate parses with its own; only when that fails, and
+    the project's Python is newer (the interpreter found as for DJG301 or `python3.X` on PATH, X.Y from
+    `requires-python`; else `requires-python` alone), is that interpreter asked, in one process for the
+    run: its error is reported; a file it parses, or one no such interpreter was found for, is DJG503."""
     for source in python_sources(context).values():
         if source.error is not None:
             line = source.error.line
@@ -58,6 +61,57 @@ def syntax_error(context: Context) -> Iterator[Finding]:
             yield Finding(
                 "DJG500", f"{source.path} does not parse: {source.error.message}", path=source.path, line=line
             )
+
+
+@rule(
+    "DJG503",
+    "newer-python",
+    family="print",
+    severity="notice",
+    summary="A Python file is written for a newer Python than djgate runs on: not judged.",
+    why="""
+        djgate reads code with the Python it runs on. A file using a newer Python's syntax (`type X = ...`
+        and `def f[T](...)` are 3.12, `class C[T = int]` 3.13, f-strings nesting the same quotes 3.12)
+        has no syntax tree there, so the rules that read code (DJG501, DJG502, DJG402, DJG6xx) skip it.
+    """,
+    fix="""
+        Run djgate on the project's Python (install it in the project's environment, or point pre-commit's
+        `default_language_version` at it); when that Python cannot be found, set `[tool.djgate] python` so
+        djgate can at least ask it whether the file parses (DJG500).
+    """,
+    bad="type OrderId = int  # project on 3.12, djgate on 3.11",
+    good="# (nothing to change in the code: run djgate on Python 3.12)",
+)
+def newer_python(context: Context) -> Iterator[Finding]:
+    """A changed file djgate's Python cannot parse, while the project's Python is newer (its
+    interpreter, else `requires-python`; see DJG500): when the project's interpreter parses it, or none of
+    that version was found to ask, the file is reported here and not judged by the rules that read code.
+    Never blocks."""
+    from djgate.pyversion import OWN, show
+
+    ours = show(OWN)
+    for source in python_sources(context).values():
+        why = source.unjudged
+        if why is None:
+            continue
+        if why.parsed:
+            message = f"is written for Python {why.version}: it parses there, not on djgate's Python {ours}"
+            hint = f"run djgate on Python {why.version} (in the project's environment) to judge its code"
+        else:
+            message = (
+                f"does not parse on djgate's Python {ours}, and no Python {why.version} (the project's, "
+                f"from {why.via}) was found to tell whether it parses there"
+            )
+            hint = (
+                f"set [tool.djgate] python to the project's Python {why.version} interpreter, or run "
+                f"djgate on it"
+            )
+        yield Finding(
+            "DJG503",
+            f"{source.path} {message}; not judged by the rules that read code",
+            path=source.path,
+            hint=hint,
+        )
 
 
 @dataclass
