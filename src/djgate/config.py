@@ -44,6 +44,24 @@ DEFAULT_SHARED_PATHS = (
     "*.md",
 )
 
+# Stand-alone scripts, which DJG501 does not judge even inside the Django code. Documented in the README.
+DEFAULT_SCRIPT_PATHS = (
+    "scripts/",
+    "bin/",
+    "tools/",
+    "deploy/",
+    "deployment/",
+    "terraform/",
+    "ci/",
+    "/.ci/",
+    "/.github/",
+    "/.gitlab/",
+    "docker/",
+    "setup.py",
+    "noxfile.py",
+    "fabfile.py",
+)
+
 SEVERITY_VALUES = ("error", "warning")
 
 
@@ -62,6 +80,7 @@ class Config(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, o
     select: tuple[str, ...] = ()
     severity: Mapping[str, str] = NOTHING
     per_path_ignores: Mapping[str, tuple[str, ...]] = NOTHING  # glob -> codes
+    script_paths: tuple[str, ...] = DEFAULT_SCRIPT_PATHS  # stand-alone scripts: not judged by DJG501
     python: str | None = None  # the project's interpreter, for the Django probe
     settings: str | None = None  # DJANGO_SETTINGS_MODULE of the project
     probe_timeout: int = 60  # seconds the Django probe may take
@@ -231,6 +250,7 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "select": _codes,
     "severity": _severities,
     "per_path_ignores": _path_codes,
+    "script_paths": _strings,
     "python": _string,
     "settings": _string,
     "probe_timeout": _positive_int,
