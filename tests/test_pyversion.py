@@ -40,6 +40,7 @@ def first[T: object](page: Page[T]) -> T | None:
 """
 PY313 = "class Result[T = int]:\n    value: T\n"
 BROKEN = "def total(order)\n    return order.amount\n"  # a real syntax error, in every Python
+BROKEN_GENERIC = "def first[T](page: list[T]) -> T\n    return page[0]\n"  # the colon is missing
 needs_older_djgate = pytest.mark.skipif(OWN >= (3, 12), reason="djgate's Python parses 3.12 syntax itself")
 
 
@@ -106,14 +107,18 @@ def test_newer_syntax_without_the_projects_interpreter_is_a_notice(
     assert codes(djgate) == [("DJG500", "orders/pages.py", 3)]
 
 
-def test_without_the_projects_python_a_syntax_error_cannot_be_told_from_newer_syntax(  # type: ignore[no-untyped-def]
+def test_without_the_projects_python_a_syntax_error_is_told_by_its_line(
     shop: Repo, djgate, bare_path: Path
-) -> None:
+) -> None:  # type: ignore[no-untyped-def]
     _project(shop, f">={NEWER}")
-    shop.put("orders/views.py", BROKEN)
-    assert [(f["code"], f["severity"]) for f in findings(djgate)] == [("DJG503", "notice")]
-    _project(shop, ">=3.8")  # a project that must run on djgate's Python or older: the error stands
-    assert codes(djgate) == [("DJG500", "orders/views.py", 1)]
+    shop.put("orders/views.py", BROKEN)  # no newer syntax where the parser stops: an error in every Python
+    shop.put("orders/pages.py", BROKEN_GENERIC)  # type parameters there: only Python 3.12+ can tell
+    assert [(f["code"], f["severity"], f["path"]) for f in findings(djgate)] == [
+        ("DJG500", "error", "orders/views.py"),
+        ("DJG503", "notice", "orders/pages.py"),
+    ]
+    _project(shop, ">=3.8")  # a project that must run on djgate's Python or older: both errors stand
+    assert codes(djgate) == [("DJG500", "orders/pages.py", 1), ("DJG500", "orders/views.py", 1)]
 
 
 def test_an_interpreter_that_does_not_answer_is_no_interpreter(shop: Repo, djgate, bare_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -121,7 +126,7 @@ def test_an_interpreter_that_does_not_answer_is_no_interpreter(shop: Repo, djgat
     broken.write_text("#!/bin/sh\nexit 3\n")
     broken.chmod(0o755)
     _project(shop, f">={NEWER}", str(broken))
-    shop.put("orders/views.py", BROKEN)
+    shop.put("orders/pages.py", BROKEN_GENERIC)
     assert [f["code"] for f in findings(djgate)] == ["DJG503"]
 
 

@@ -308,8 +308,9 @@ def python_sources(context: Context, want: Callable[[str], bool] | None = None) 
 
 def _ask_project_python(context: Context, sources: list[PySource]) -> None:
     """Files djgate's Python refuses, judged for the project's Python when that is newer (see pyversion):
-    its syntax error replaces djgate's; a file it parses, or that none could be asked about, is unjudged."""
-    from djgate.pyversion import project_verdict, show
+    its syntax error replaces djgate's; a file it parses, or that none could be asked about while the line
+    djgate's parser stopped at may hold newer syntax, is unjudged."""
+    from djgate.pyversion import looks_newer, project_verdict, show
 
     pyproject = context.path_contents(["pyproject.toml"]).get("pyproject.toml")
     verdict = project_verdict(context.python(), pyproject, {s.path: s.text or "" for s in sources})
@@ -320,6 +321,8 @@ def _ask_project_python(context: Context, sources: list[PySource]) -> None:
         answer = verdict.answers.get(source.path) if verdict.answers is not None else None
         if answer is not None:
             source.error = ParseError(f"{answer.message} (Python {show(verdict.version)})", answer.line)
+        elif not asked and source.error and not looks_newer(source.line(source.error.line or 0)):
+            continue  # no newer syntax where the parser stopped: an error in every Python, DJG500 as ever
         else:
             source.error = None
             source.unjudged = Unjudged(show(verdict.version), verdict.via, asked)

@@ -54,6 +54,12 @@ for request in sys.stdin:
 """
 
 _BOUND = re.compile(r"(>=|~=|===|==|>|\^|~)\s*(\d+)\.(\d+)")
+# What newer Pythons accept and older ones refuse, on the line an older parser stops at: a type statement,
+# type parameters (3.12; defaults 3.13), an f-string (PEP 701), a t-string, an unparenthesized except (3.14).
+NEWER_SYNTAX = re.compile(
+    r"^\s*(?:type\s+\w+\s*[\[=]|(?:async\s+)?def\s+\w+\s*\[|class\s+\w+\s*\[|except\s+[^(:]+,)"
+    r"|(?<![\w.])(?:[fFtT][rR]?|[rR][fFtT])[\"']"
+)
 
 
 def show(version: Version) -> str:
@@ -90,6 +96,11 @@ class Answer(NamedTuple):
 
     message: str
     line: int | None
+
+
+def looks_newer(line: str) -> bool:
+    """Could a newer Python accept the line an older parser stopped at? If not, no Python will."""
+    return NEWER_SYNTAX.search(line) is not None
 
 
 class Verdict(NamedTuple):

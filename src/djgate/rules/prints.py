@@ -56,7 +56,8 @@ def syntax_error(context: Context) -> Iterator[Finding]:
     UTF-8) and parsed for the project's Python. djgate parses with its own; only when that fails, and
     the project's Python is newer (the interpreter found as for DJG301 or `python3.X` on PATH, X.Y from
     `requires-python`; else `requires-python` alone), is that interpreter asked, in one process for the
-    run: its error is reported; a file it parses, or one no such interpreter was found for, is DJG503."""
+    run: its error is reported; a file it parses is DJG503. With none to ask, an error on a line that
+    holds no newer syntax is reported, and the file is DJG503 otherwise."""
     for source in python_sources(context).values():
         if source.error is not None:
             line = source.error.line
@@ -89,8 +90,9 @@ def syntax_error(context: Context) -> Iterator[Finding]:
 def newer_python(context: Context) -> Iterator[Finding]:
     """A changed file djgate's Python cannot parse, while the project's Python is newer (its
     interpreter, else `requires-python`; see DJG500): when the project's interpreter parses it, or none of
-    that version was found to ask, the file is reported here and not judged by the rules that read code.
-    Never blocks."""
+    that version was found to ask and the line djgate's parser stopped at may hold newer syntax (a `type`
+    statement, type parameters, an f- or t-string, `except A, B:`), the file is reported here and not
+    judged by the rules that read code. Never blocks."""
     from djgate.pyversion import OWN, show
 
     ours = show(OWN)
