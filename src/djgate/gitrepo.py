@@ -14,15 +14,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from djgate import log
 from djgate.changeset import AddedLine, ChangeSet, FileChange
 from djgate.errors import DjgateError
 from djgate.project import App, app_pathspecs, discover_apps, is_app_listing, is_app_source
-
-if TYPE_CHECKING:
-    import tarfile
 
 # Configuration that would change the output we parse, pinned on every git command line (`git -c`): a
 # user's or a repository's git config must not decide what djgate sees.
@@ -123,8 +120,15 @@ class GitRepo:
             raise DjgateError("not inside a git work tree; run djgate from your repository")
         return cls(Path(lines[0]), Path(lines[1]), lines[2] if len(lines) > 2 else None)
 
-    def run(self, args: Sequence[str], stdin: bytes | None = None, ok: Sequence[int] = (0,)) -> bytes:
-        return _git(args, cwd=self.root, stdin=stdin, ok=ok)
+    def run(
+        self,
+        args: Sequence[str],
+        stdin: bytes | None = None,
+        ok: Sequence[int] = (0,),
+        index: Path | None = None,
+    ) -> bytes:
+        """git ARGS at the repository's root; `index`: with that file as the index (GIT_INDEX_FILE)."""
+        return _git(args, cwd=self.root, stdin=stdin, ok=ok, index=index)
 
     # -- facts about the repository -----------------------------------------------------------------
 
@@ -266,15 +270,14 @@ class GitRepo:
         if rev is None:
             self.run(["checkout-index", "-a", "-f", f"--prefix={dest}{os.sep}"])
             return
-        import io
-        import tarfile
+        # Through an index of its own, written as the index door writes its copy: not `git archive`,
+        # whose `export-ignore` and `export-subst` attributes the commit judged could set.
+        import tempfile
 
-        archive = self.run(["archive", "--format=tar", rev])
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(dest, filter=_as_checked_out)
-            else:  # pragma: no cover - Python < 3.10.12 / 3.11.4
-                tar.extractall(dest)
+        with tempfile.TemporaryDirectory(prefix="djgate-index-") as scratch:
+            index = Path(scratch) / "index"
+            self.run(["read-tree", f"--index-output={index}", rev])
+            self.run(["checkout-index", "-a", "-f", f"--prefix={dest}{os.sep}"], index=index)
 
     def existing_paths(self, paths: Iterable[str], rev: str | None = None) -> set[str]:
         """Which of `paths` exist in a commit's tree, or in the index when rev is None."""
@@ -452,17 +455,19 @@ class GitRepo:
 
 
 def _git(
-    args: Sequence[str], cwd: Path | None = None, stdin: bytes | None = None, ok: Sequence[int] = (0,)
+    args: Sequence[str],
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    ok: Sequence[int] = (0,),
+    index: Path | None = None,
 ) -> bytes:
     started = time.perf_counter()
+    env = _git_env()
+    if index is not None:
+        env["GIT_INDEX_FILE"] = str(index)
     try:
         proc = subprocess.run(
-            ["git", *PINNED_CONFIG, *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            check=False,
-            env=_git_env(),
+            ["git", *PINNED_CONFIG, *args], cwd=cwd, input=stdin, capture_output=True, check=False, env=env
         )
     except FileNotFoundError:
         raise DjgateError("git is not installed or not on PATH; install git") from None
@@ -474,19 +479,6 @@ def _git(
         command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
         raise DjgateError(f"git {command} failed: {reason[0] if reason else proc.returncode}")
     return proc.stdout
-
-
-def _as_checked_out(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    """tarfile's "data" filter, but a committed link to an absolute path (or out of the tree) is made as
-    git checks it out: a link, which the copy does not follow (git trees put no file under a link)."""
-    import tarfile
-
-    try:
-        return tarfile.data_filter(member, dest)
-    except tarfile.FilterError:
-        if member.issym():
-            return tarfile.tar_filter(member, dest)
-        raise
 
 
 def amending(pid: int | None = None) -> bool:
