@@ -120,12 +120,19 @@ def check_staged(
     is_flag=True,
     help="REV_RANGE is one commit (TIP): judge it and every commit before it, the root commit included.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Processes judging the range (default: one per core for 200 commits or more, else one).",
+)
 @common_options
 def check_range(
     rev_range: str | None,
     summary_path: Path | None,
     allow_empty: bool,
     from_root: bool,
+    jobs: int | None,
     fmt: str,
     config_path: Path | None,
     select: Any,
@@ -154,7 +161,7 @@ def check_range(
         config = commands.range_config(repo, resolved.tip) if repo.bare else load_config(repo.root)
     else:
         config = commands.range_config(repo, resolved.requested_base)
-    report = run(repo, config.with_cli(select, ignore), resolved)
+    report = run(repo, config.with_cli(select, ignore), resolved, jobs=jobs)
     if not report.verdicts and not allow_empty:
         raise DjgateError(f"the range {spec} has no commits; check it, or pass --allow-empty")
     if summary_path is not None:

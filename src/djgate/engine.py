@@ -4,6 +4,7 @@ commits); everything after that is the same rules and the same findings."""
 from __future__ import annotations
 
 import functools
+import os
 import posixpath
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
+from djgate.errors import DjgateError
 from djgate.findings import Finding
 from djgate.gitrepo import GitRepo, RevRange
 from djgate.message import Message
@@ -19,6 +21,8 @@ from djgate.project import AppMap
 from djgate.rules import Context, run_rules, settle
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from djgate.django.probe import ProbeProcess
     from djgate.django.verdict import DjangoVerdict
     from djgate.pyversion import ProjectPython
@@ -237,18 +241,25 @@ class RangeReport(NamedTuple):
 
 
 def check_range(
-    repo: GitRepo, config: Config, rev_range: RevRange, families: Iterable[str] = RANGE_FAMILIES
+    repo: GitRepo,
+    config: Config,
+    rev_range: RevRange,
+    families: Iterable[str] = RANGE_FAMILIES,
+    jobs: int | None = None,
 ) -> RangeReport:
     """Each commit of a range, judged as the hooks would have judged it; apps as of the range's tip. The
     commits are judged as git writes them; a verdict keeps its commit's files, not their lines."""
     apps = AppMap.of(repo, config, rev_range.tip)
     facts = RepoFacts(repo)
     families = tuple(families)
-    verdicts = []
-    for changeset in repo.range_commits(rev_range):
-        verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base or None)
-        files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
-        verdicts.append(verdict._replace(changeset=changeset._replace(files=files)))
+    ids = repo.range_ids(rev_range)
+    if jobs is None:  # as many as pay: one per core for a long range
+        jobs = min(os.cpu_count() or 1, MAX_WORKERS) if len(ids) >= PARALLEL_FROM else 1
+    workers = max(1, min(jobs, len(ids)))
+    if workers > 1:
+        verdicts = _judge_in_parallel(repo, config, rev_range, apps, families, ids, workers)
+    else:
+        verdicts = _judge_commits(facts, config, rev_range, apps, families, repo.range_commits(rev_range))
     if "migrations" in families and config.enabled("DJG302") and verdicts:
         race = merge_race(repo, config, rev_range, [v.changeset for v in verdicts], apps)
         if race:  # the tip's finding: through the same suppressions and overrides as every other
@@ -264,6 +275,86 @@ def check_range(
             found, used = overridden(list(settle(context, race)), message, config, tip.changeset)
             verdicts[-1] = tip._replace(findings=tip.findings + found, overrides=[*tip.overrides, *used])
     return RangeReport(rev_range, verdicts)
+
+
+# A range this long is split between processes, one per core (measured on 2 cores: below it, starting a
+# second process and its git processes costs more than it saves; see bench/README.md).
+PARALLEL_FROM = 200
+MAX_WORKERS = 4
+
+
+def _judge_commits(
+    facts: RepoFacts,
+    config: Config,
+    rev_range: RevRange,
+    apps: AppMap,
+    families: tuple[str, ...],
+    changesets: Iterable[ChangeSet],
+) -> list[Verdict]:
+    """Each commit judged as it comes; a verdict keeps its commit's files, not their lines."""
+    verdicts = []
+    for changeset in changesets:
+        verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base or None)
+        files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
+        verdicts.append(verdict._replace(changeset=changeset._replace(files=files)))
+    return verdicts
+
+
+def _judge_in_parallel(
+    repo: GitRepo,
+    config: Config,
+    rev_range: RevRange,
+    apps: AppMap,
+    families: tuple[str, ...],
+    ids: list[str],
+    workers: int,
+) -> list[Verdict]:
+    """The range in contiguous chunks, one per process (forked: nothing to import again), each with its
+    own git processes; the verdicts in the range's order, whichever process finishes first."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    size = -(-len(ids) // workers)
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    pipes = []
+    for chunk in chunks[1:]:
+        receive, send = context.Pipe(duplex=False)
+        worker = context.Process(
+            target=_worker, args=(send, repo, config, rev_range, apps, families, chunk), daemon=True
+        )
+        worker.start()
+        send.close()
+        pipes.append((receive, worker))
+    verdicts = _judge_commits(RepoFacts(repo), config, rev_range, apps, families, repo.commits(chunks[0]))
+    for receive, worker in pipes:
+        try:
+            outcome = receive.recv()
+        except EOFError:
+            raise DjgateError("a process judging part of the range died; run djgate again with -v") from None
+        worker.join()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        verdicts.extend(outcome)
+    return verdicts
+
+
+def _worker(
+    send: Connection,
+    parent: GitRepo,
+    config: Config,
+    rev_range: RevRange,
+    apps: AppMap,
+    families: tuple[str, ...],
+    ids: list[str],
+) -> None:
+    repo = GitRepo(parent.root, parent.git_dir, parent.head)  # its own git processes, not the parent's
+    try:
+        send.send(_judge_commits(RepoFacts(repo), config, rev_range, apps, families, repo.commits(ids)))
+    except Exception as exc:  # the parent raises it: one error, whichever process met it
+        send.send(exc if isinstance(exc, DjgateError) else DjgateError(f"internal error ({exc!r})"))
+    finally:
+        repo.close()
+        send.close()
 
 
 def merge_race(

@@ -351,6 +351,19 @@ class GitRepo:
         tip_oid = self._verified(tip)
         return RevRange(base="", tip=tip_oid, spec=f"--root {tip}", requested_base="")
 
+    def range_ids(self, rev_range: RevRange) -> list[str]:
+        """The range's commit ids, oldest first, as `range_commits` gives them."""
+        spec = f"{rev_range.base}..{rev_range.tip}" if rev_range.base else rev_range.tip
+        return self.run(["rev-list", "--reverse", spec, "--"]).decode().split()
+
+    def commits(self, ids: Sequence[str]) -> Iterator[ChangeSet]:
+        """These commits in this order, each parsed as git writes it."""
+        shallow = self.shallow_commits()
+        for changeset in self._log(["--no-walk=unsorted", *ids]) if ids else ():
+            if changeset.commit in shallow:
+                self._no_history(f"commit {changeset.commit[:12]} of the range has no parents here")
+            yield changeset
+
     def range_commits(self, rev_range: RevRange) -> Iterator[ChangeSet]:
         """The range's commits, oldest first, each parsed as git writes it (a range is never held whole)."""
         shallow = self.shallow_commits()
