@@ -1108,6 +1108,95 @@ def import_skus(codes):
         codes = [c for c in codes if c]
     Sku.objects.bulk_create([Sku(code=c) for c in codes], ignore_conflicts=True)
 
+# == integrity-error-elsewhere billing/subscriptions.py
+from django.db import IntegrityError
+
+from billing.models import Subscription
+
+
+def activate(user, plan):
+    try:
+        subscription = Subscription.objects.get(user=user)
+    except Subscription.DoesNotExist:
+        subscription = Subscription.objects.create(user=user, plan=plan)  # expect: DJG602 DJG604
+    try:
+        subscription.renewals.create(plan=plan)
+    except IntegrityError:
+        pass
+    return subscription
+
+# == dummy-user-then-update-fields orders/confirmations.py
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+
+from orders.models import Customer
+from orders.tokens import confirmation_token
+
+
+def confirm_email(email, token):
+    unknown = False
+    try:
+        customer = Customer.objects.get(email=email)
+    except ObjectDoesNotExist:
+        # a stand-in, so that an unknown address takes as long to refuse as a known one
+        unknown = True
+        customer = Customer()
+    valid = confirmation_token.check_token(customer, token)
+    if not valid or unknown:
+        raise ValidationError({"token": "invalid"})
+    customer.is_confirmed = True
+    customer.save(update_fields=["is_confirmed", "updated_at"])
+
+# == create-under-integrity-error orders/contacts.py
+from django.db import IntegrityError, transaction
+
+from orders.models import Organization
+
+
+def organization_for(info):
+    try:
+        organization = Organization.objects.get(lookup_key=info["lookup_key"])
+    except Organization.DoesNotExist:
+        try:
+            with transaction.atomic():
+                organization = Organization.objects.create(**info)
+        except IntegrityError:
+            # created by another worker since the get: read it again
+            organization = Organization.objects.get(lookup_key=info["lookup_key"])
+    return organization
+
+# == save-under-integrity-error-tuple catalog/documents.py
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from catalog.models import Document
+
+
+async def store(item):
+    try:
+        document = await Document.objects.aget(external_id=item.external_id)
+    except Document.DoesNotExist:
+        document = Document(external_id=item.external_id, source=item.source)
+    document.sha1 = item.sha1
+    try:
+        await document.asave()
+    except (IntegrityError, ValidationError):
+        item.mark_failed("duplicate document")
+        return None
+    return document
+
+# == missing-parent-then-reply catalog/comments.py
+from django.http import Http404
+
+from catalog.models import Comment
+
+
+def reply(parent_id, author, text):
+    try:
+        parent = Comment.objects.get(pk=parent_id)
+    except Comment.DoesNotExist:
+        raise Http404("no such comment") from None
+    return Comment.objects.create(parent=parent, author=author, text=text)
+
 # == not-found-then-other-create orders/claims.py
 from django.http import Http404
 

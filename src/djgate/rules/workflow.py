@@ -74,6 +74,7 @@ class Check(NamedTuple):
     line: int
     model: str
     what: str  # how the row was looked for: `Coupon.objects.filter(...).exists()`
+    until: int | None = None  # the last line it covers: the end of a "does not exist" handler that leaves
 
 
 class Act(NamedTuple):
@@ -280,6 +281,7 @@ class FunctionFacts:
         self.acts: list[Act] = []
         self.locks: list[int] = []  # lines that call select_for_update()
         self._gets: list[Check] = []
+        self._guarded = 0  # inside the body of a try that catches IntegrityError: the database decides
         classes = [p for p in parents or () if isinstance(p, ast.ClassDef)]
         atomic = any(mentions_atomic(d) for d in func.decorator_list)
         atomic = atomic or any(mentions_atomic(d) for c in classes[:1] for d in c.decorator_list)
@@ -303,7 +305,8 @@ class FunctionFacts:
             if any(lock <= act.line for lock in self.locks):
                 continue
             for check in self.checks:
-                if check.model == act.model and check.line <= act.line:
+                covers = check.line <= act.line and (check.until is None or act.line <= check.until)
+                if check.model == act.model and covers:
                     yield act, check
                     break
 
@@ -365,11 +368,20 @@ class FunctionFacts:
         """The body then the else block, or one except handler instead (its writes are not added to the
         body's); the finally block after either."""
         gets_before = len(self._gets)
+        guarded = any(_catches(h.type, "IntegrityError") for h in stmt.handlers)
+        self._guarded += guarded
         body_fall, body_out = self.block(stmt.body, atomic)
-        if any(_catches_does_not_exist(h.type) for h in stmt.handlers):
-            self.checks += self._gets[gets_before:]
+        self._guarded -= guarded
         else_fall, else_out = self.block(stmt.orelse, atomic)
-        handled = [self.block(h.body, atomic) for h in stmt.handlers]
+        handled = [self.handler(h, atomic) for h in stmt.handlers]
+        # A get() checks for the acts of its "does not exist" handler, and for those after the try when the
+        # handler goes on: one that leaves (raise, return, continue) leaves the path where the row was found.
+        pairs = zip(stmt.handlers, handled, strict=True)
+        missing = [(h, f) for h, (f, _) in pairs if _catches(h.type, "DoesNotExist")]
+        if missing:
+            leaving = all(f is None for _, f in missing)
+            until = max(h.end_lineno or h.lineno for h, _ in missing) if leaving else None
+            self.checks += [get._replace(until=until) for get in self._gets[gets_before:]]
         normal = None if body_fall is None else _after(body_fall, else_fall)
         falls = [p for p in [normal, *(f for f, _ in handled)] if p is not None]
         outs = [body_out, *(o for _, o in handled)] + (
@@ -380,6 +392,14 @@ class FunctionFacts:
         final_fall, final_out = self.block(stmt.finalbody, atomic)
         through = None if fall is None or final_fall is None else fall + final_fall
         return through, max(out + (final_fall or []), (fall or []) + final_out, key=len)
+
+    def handler(self, handler: ast.excepthandler, atomic: bool) -> tuple[WritePath, list[Write]]:
+        """An except block; what it binds is forgotten when it leaves (`user = User()` then `raise`)."""
+        before = dict(self.bindings)
+        fall, out = self.block(handler.body, atomic)  # type: ignore[attr-defined]
+        if fall is None:
+            self.bindings = before
+        return fall, out
 
     def header(self, stmt: ast.stmt, atomic: bool) -> list[Write]:
         """The calls in a statement's own expressions (not in the statements nested in it)."""
@@ -429,7 +449,7 @@ class FunctionFacts:
                 if model != "?":
                     self._gets.append(Check(call.lineno, model, f"{describe(func)}()"))
                 return None
-            if method == "create" and model != "?":
+            if method == "create" and model != "?" and not self._guarded:
                 self.acts.append(Act(call.lineno, model, f"{describe(func)}()"))
         elif method in ("save", "delete"):
             if _positional(call) or (method == "save" and any(k.arg == "commit" for k in call.keywords)):
@@ -439,7 +459,7 @@ class FunctionFacts:
                 return None  # request.session: the session backend, not the app's models
             form = FORM.search(owner.partition("(")[0]) is not None
             bound = self.bindings.get(receiver.id) if isinstance(receiver, ast.Name) else None
-            if method == "save" and isinstance(bound, Bound) and bound.kind == "new":
+            if method == "save" and isinstance(bound, Bound) and bound.kind == "new" and self.inserts(call):
                 self.acts.append(Act(call.lineno, bound.model, f"{describe(func)}()"))
         elif method == "select_for_update":
             self.locks.append(call.lineno)
@@ -452,6 +472,17 @@ class FunctionFacts:
         write = Write(call.lineno, f"{describe(func)}()", form, atomic)
         self.writes.append(write)
         return write
+
+    def inserts(self, save: ast.Call) -> bool:
+        """Can this save() insert a row? Not under an IntegrityError handler (the database decides), nor
+        with update_fields= or force_update=True: Django refuses those without a row to update."""
+        import ast
+
+        for keyword in save.keywords:
+            value = keyword.value.value if isinstance(keyword.value, ast.Constant) else True
+            if keyword.arg in ("update_fields", "force_update") and value not in (None, False):
+                return False
+        return not self._guarded
 
     def http_call(self, call: ast.Call) -> None:
         import ast
@@ -614,13 +645,15 @@ def _positional(call: ast.Call) -> bool:
     return any(not isinstance(a, ast.Starred) for a in call.args)
 
 
-def _catches_does_not_exist(node: ast.expr | None) -> bool:
+def _catches(node: ast.expr | None, exception: str) -> bool:
+    """Does an except clause name an exception ending in `exception` (`Order.DoesNotExist`,
+    `ObjectDoesNotExist`, `db.IntegrityError`), alone or in a tuple?"""
     import ast
 
     if node is None:
         return False
     names = node.elts if isinstance(node, ast.Tuple) else [node]
-    return any(_last(dotted(n) or "").endswith("DoesNotExist") for n in names)
+    return any(_last(dotted(n) or "").endswith(exception) for n in names)
 
 
 def _after(before: list[Write], then: WritePath) -> WritePath:
@@ -898,7 +931,10 @@ def check_then_act(context: Context) -> Iterator[Finding]:
     manager or a queryset held in a name), or `X.objects.get(...)` in a `try` whose `except` catches
     `DoesNotExist`, then, further down, `X.objects.create(...)` or `.save()` of an `X(...)` made in the
     function, on the same model, with no `select_for_update()` before the write (a lock on the row, or on
-    a parent row, serializes the requests). Reported at the write."""
+    a parent row, serializes the requests). Reported at the write. Not a race: a write in the body of a
+    `try` whose `except` catches `IntegrityError` (alone or in a tuple: the database decides), a
+    `save(update_fields=...)` or `save(force_update=True)` (an update, never an insert), and a write after
+    a `get()` whose `DoesNotExist` handler leaves (raise, return, continue: the row was found)."""
     for source, functions in function_facts(context):
         for facts in functions:
             for act, check in facts.races():
