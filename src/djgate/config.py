@@ -86,6 +86,7 @@ class Config(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, o
     probe_timeout: int = 60  # seconds the Django probe may take
     allow_overrides: tuple[str, ...] | None = None  # codes a Djgate-Allow trailer may turn off
     target_branch: str | None = None  # where changes merge (origin/main); default: the branch's upstream
+    atomic_wrappers: tuple[str, ...] = ()  # the project's own transaction.atomic wrappers (DJG602)
     source: str = "defaults"  # where it was read from, for error messages
 
     def enabled(self, code: str) -> bool:
@@ -194,6 +195,14 @@ def _codes(key: str, raw: Any, source: str) -> tuple[str, ...]:
     return tuple(c.upper() for c in codes)
 
 
+def _dotted_names(key: str, raw: Any, source: str) -> tuple[str, ...]:
+    names = _strings(key, raw, source)
+    for name in names:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise _fail(key, source, f"'{name}' is not a dotted Python name (`pkg.module.name`, or `name`)")
+    return names
+
+
 def _positive_int(key: str, raw: Any, source: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
         raise _fail(key, source, f"must be a positive integer, not {raw!r}")
@@ -256,4 +265,5 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "probe_timeout": _positive_int,
     "allow_overrides": _codes,
     "target_branch": _string,
+    "atomic_wrappers": _dotted_names,
 }

@@ -12,6 +12,7 @@ rules share.
 from __future__ import annotations
 
 import bisect
+import functools
 import posixpath
 import re
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     import ast
 
     from djgate.changeset import ChangeSet
+    from djgate.project import AppMap
 
     Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -224,15 +226,17 @@ def timeout_state(call: ast.Call, position: int | None = None) -> str:
 # -- one function, read once -------------------------------------------------------------------------------
 
 
-def mentions_atomic(node: ast.AST) -> bool:
-    """`transaction.atomic`, `atomic(using=...)`, `method_decorator(transaction.atomic, ...)`."""
+def mentions_atomic(node: ast.AST, wrappers: frozenset[str] = frozenset()) -> bool:
+    """`transaction.atomic`, `atomic(using=...)`, `method_decorator(transaction.atomic, ...)`, or one of the
+    project's atomic `wrappers` as the module spells it (`traced_atomic()`, `db.traced_atomic`)."""
     import ast
 
-    return any(
-        (isinstance(n, ast.Name) and n.id == "atomic")
-        or (isinstance(n, ast.Attribute) and n.attr == "atomic")
-        for n in ast.walk(node)
-    )
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and (n.id == "atomic" or n.id in wrappers):
+            return True
+        if isinstance(n, ast.Attribute) and (n.attr == "atomic" or (wrappers and dotted(n) in wrappers)):
+            return True
+    return False
 
 
 def describe(node: ast.AST) -> str:
@@ -263,12 +267,19 @@ class FunctionFacts:
     """What DJG601-604 need to know about one function, gathered in one walk of its own body (functions,
     classes and lambdas nested in it are theirs, not its)."""
 
-    def __init__(self, func: Function, parents: Parents | None, names: ModuleNames) -> None:
+    def __init__(
+        self,
+        func: Function,
+        parents: Parents | None,
+        names: ModuleNames,
+        wrappers: frozenset[str] = frozenset(),
+    ) -> None:
         import ast
 
         self.func = func
         self.parents = parents
         self.module = names
+        self.wrappers = wrappers  # the project's atomic wrappers the function uses, as it spells them
         self.http = names  # replaced by a copy when the function imports an HTTP library itself
         arguments = func.args
         parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
@@ -283,8 +294,8 @@ class FunctionFacts:
         self._gets: list[Check] = []
         self._guarded = 0  # inside the body of a try that catches IntegrityError: the database decides
         classes = [p for p in parents or () if isinstance(p, ast.ClassDef)]
-        atomic = any(mentions_atomic(d) for d in func.decorator_list)
-        atomic = atomic or any(mentions_atomic(d) for c in classes[:1] for d in c.decorator_list)
+        atomic = any(mentions_atomic(d, wrappers) for d in func.decorator_list)
+        atomic = atomic or any(mentions_atomic(d, wrappers) for c in classes[:1] for d in c.decorator_list)
         fall, out = self.block(func.body, atomic)
         self.worst = max(fall or [], out, key=len)  # unprotected writes on the path with the most
 
@@ -330,7 +341,7 @@ class FunctionFacts:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return [], []
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            atomic_body = atomic or any(mentions_atomic(item.context_expr) for item in stmt.items)
+            atomic_body = atomic or any(mentions_atomic(i.context_expr, self.wrappers) for i in stmt.items)
             head = [w for item in stmt.items for w in self.expression(item.context_expr, atomic)]
             for item in stmt.items:
                 if isinstance(item.optional_vars, ast.Name):
@@ -665,6 +676,268 @@ def _branches(head: list[Write], paths: list[tuple[WritePath, list[Write]]]) -> 
     return (max(falls, key=len) if falls else None), max((head + o for _, o in paths), key=len)
 
 
+# -- the project's own atomic wrappers (DJG602) --------------------------------------------------------------
+#
+# A function that DJG602 would report is read again when it enters, as a context manager or a decorator, a
+# name that turns out to be one of the project's atomic wrappers: configured (`atomic_wrappers`), defined in
+# the same module, or defined in the repository module it is imported from. Only those modules are read
+# (through the context's path_contents, one git call for a range's commits): never a scan of the repository.
+
+
+class Origin(NamedTuple):
+    """Where a name of a module comes from: its dotted name, and whether that name is its path from the
+    repository's root (a relative import, or the module's own definition) or an import as written."""
+
+    qualified: str
+    rooted: bool
+
+
+def wrapper_candidates(facts: FunctionFacts) -> set[str]:
+    """What a function (or its class) enters as a decorator or a `with` item, as a dotted name, but atomic
+    itself: `traced_atomic_transaction` of `@traced_atomic_transaction()`, `db.traced_atomic`, and the
+    decorator that `method_decorator(...)` applies."""
+    import ast
+
+    classes = [p for p in facts.parents or () if isinstance(p, ast.ClassDef)]
+    exprs = [*facts.func.decorator_list, *(d for c in classes[:1] for d in c.decorator_list)]
+    exprs += [
+        i.context_expr
+        for n in ast.walk(facts.func)
+        if isinstance(n, ast.With | ast.AsyncWith)
+        for i in n.items
+    ]
+    names = set()
+    for expr in exprs:
+        callee = expr.func if isinstance(expr, ast.Call) else expr
+        if isinstance(expr, ast.Call) and _last(dotted(callee) or "") == "method_decorator" and expr.args:
+            first = expr.args[0]
+            callee = first.func if isinstance(first, ast.Call) else first
+        name = dotted(callee)
+        if name and _last(name) != "atomic":
+            names.add(name)
+    return names
+
+
+def module_imports(stmts: list[ast.stmt], path: str) -> dict[str, Origin]:
+    """Local name -> origin for the imports among `stmts` (and in their if/try blocks, not functions)."""
+    import ast
+
+    package = posixpath.dirname(path).split("/") if posixpath.dirname(path) else []
+    found: dict[str, Origin] = {}
+    stack = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.name if alias.asname else alias.name.partition(".")[0]
+                found[alias.asname or name] = Origin(name, False)
+        elif isinstance(node, ast.ImportFrom) and node.level <= len(package) + 1:
+            parts = package[: len(package) - node.level + 1] if node.level else []
+            base = ".".join([*parts, *([node.module] if node.module else [])])
+            for alias in node.names:
+                if alias.name != "*":
+                    found[alias.asname or alias.name] = Origin(
+                        f"{base}.{alias.name}".lstrip("."), node.level > 0
+                    )
+        elif isinstance(node, ast.If | ast.Try):
+            nested = node.body + node.orelse + getattr(node, "finalbody", [])
+            nested += [s for h in getattr(node, "handlers", []) for s in h.body]
+            stack.extend(reversed(nested))
+    return found
+
+
+def source_roots(apps: AppMap) -> set[str]:
+    """The directories the project's packages sit in, from the apps whose AppConfig names them (an app
+    `dcim` in `netbox/dcim` puts them under `netbox/`; `shop.orders` in `shop/orders`, at the root)."""
+    roots = set()
+    for app in apps.apps.values():
+        stem = (app.name or "").replace(".", "/")
+        if stem and (app.root == stem or app.root.endswith(f"/{stem}")):
+            roots.add(app.root[: -len(stem)].rstrip("/"))
+    return roots
+
+
+def module_files(module: str, rooted: bool, path: str, roots: set[str]) -> list[str]:
+    """The files that may hold a module of the project: from the repository's root for a rooted name; for
+    an import as written, under the directory of `path` named like its first package, else in the
+    source roots above `path`. A library's module is in none of them (name it in `atomic_wrappers`)."""
+    first = module.partition(".")[0]
+    dirs = posixpath.dirname(path).split("/")
+    if rooted:
+        found = [""]
+    elif first in dirs:
+        found = ["/".join(dirs[: dirs.index(first)])]
+    else:
+        found = sorted(r for r in roots if not r or path.startswith(f"{r}/"))
+    stems = [posixpath.join(root, module.replace(".", "/")) for root in found]
+    return [f"{stem}{end}" for stem in stems for end in (".py", "/__init__.py")]
+
+
+def _atomic_callable(node: ast.expr, known: frozenset[str]) -> bool:
+    """`transaction.atomic`, `atomic`, `Atomic`, or a wrapper already known."""
+    name = dotted(node) or ""
+    return _last(name) in ("atomic", "Atomic") or name in known
+
+
+def enters_atomic(node: ast.AST, known: frozenset[str]) -> bool:
+    """Does a top-level definition run its caller's code inside transaction.atomic? A @contextmanager that
+    yields inside `with atomic()`, a decorator whose inner function calls the decorated one inside it (or
+    is decorated with atomic), a function that returns `atomic(...)`, a subclass of Atomic or a class whose
+    `__enter__` enters it, a name bound to it (`replica_atomic = transaction.atomic(using="replica")`)."""
+    import ast
+
+    if isinstance(node, ast.ClassDef):
+        if any(_atomic_callable(base, known) for base in node.bases):
+            return True
+        methods = [m for m in node.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
+        return any(m.name in ("__enter__", "__aenter__") and mentions_atomic(m, known) for m in methods)
+    if isinstance(node, ast.Call):  # an assigned value
+        func = node.func
+        partial = _last(dotted(func) or "") == "partial" and node.args
+        return _atomic_callable(node.args[0] if partial else func, known)
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return isinstance(node, ast.Name | ast.Attribute) and _atomic_callable(node, known)
+    functions = [
+        f for f in ast.walk(node) if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+    ]
+    parameters = {a.arg for f in functions for a in _parameters(f.args)}
+    for inner in ast.walk(node):
+        returned = inner.value if isinstance(inner, ast.Return) else None
+        if isinstance(returned, ast.Call) and _atomic_callable(returned.func, known):
+            return True
+        region = _atomic_region(inner, node, known)
+        for n in (n for stmt in region for n in ast.walk(stmt)):
+            if isinstance(n, ast.Yield | ast.YieldFrom):
+                return True
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in parameters:
+                return True
+    return False
+
+
+def _atomic_region(inner: ast.AST, outer: ast.AST, known: frozenset[str]) -> list[ast.stmt]:
+    """The statements a node runs inside atomic: a `with atomic()` body, a nested function decorated so."""
+    import ast
+
+    if isinstance(inner, ast.With | ast.AsyncWith):
+        entered = any(mentions_atomic(item.context_expr, known) for item in inner.items)
+    elif inner is not outer and isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef):
+        entered = any(mentions_atomic(d, known) for d in inner.decorator_list)
+    else:
+        return []
+    return inner.body if entered else []
+
+
+def _parameters(arguments: ast.arguments) -> list[ast.arg]:
+    found = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    return found + [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+
+
+def _definitions(tree: ast.Module) -> dict[str, ast.AST]:
+    """The module's top-level functions, classes, and names bound to a call or an attribute."""
+    import ast
+
+    found: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found[node.name] = node
+        elif (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        ):
+            found[node.targets[0].id] = node.value
+    return found
+
+
+class DefinedWrappers:
+    """Which top-level names of a module are atomic wrappers, decided when asked, with the wrappers of the
+    same module a definition uses (one may be built on another)."""
+
+    def __init__(self, tree: ast.Module | None) -> None:
+        self.definitions = _definitions(tree) if tree is not None else {}
+        self._decided: dict[str, bool] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return self._decide(name, frozenset())
+
+    def _decide(self, name: str, visiting: frozenset[str]) -> bool:
+        import ast
+
+        node = self.definitions.get(name)
+        if name in self._decided or node is None or name in visiting:
+            return self._decided.get(name, False)
+        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in self.definitions}
+        known = frozenset(u for u in used - {name} if self._decide(u, visiting | {name}))
+        self._decided[name] = enters_atomic(node, known)
+        return self._decided[name]
+
+
+@functools.lru_cache(maxsize=64)  # a range reads the same module at every commit: parse each content once
+def wrappers_of_module(data: bytes) -> DefinedWrappers:
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return DefinedWrappers(ast.parse(data))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return DefinedWrappers(None)
+
+
+def _configured(names: list[str], entries: tuple[str, ...]) -> bool:
+    """`atomic_wrappers` entries name a wrapper by its dotted path (any trailing part of it) or its name."""
+    return any(name == entry or name.endswith(f".{entry}") for name in names for entry in entries)
+
+
+class AtomicWrappers:
+    """Which names a module's functions enter are the project's atomic wrappers."""
+
+    def __init__(self, context: Context, source: PySource) -> None:
+        assert source.tree is not None
+        self.context = context
+        self.source = source
+        self.imports = module_imports(source.tree.body, source.path)
+        self.local = DefinedWrappers(source.tree)
+        self.roots = source_roots(context.apps)
+
+    def used_by(self, facts: FunctionFacts) -> frozenset[str]:
+        """The candidates of one function that are wrappers; the modules they come from are read once."""
+        imports = {**self.imports, **module_imports(facts.func.body, self.source.path)}
+        found: set[str] = set()
+        wanted: dict[str, list[tuple[str, str]]] = {}  # file -> (name as spelled, name in the module)
+        for name in sorted(wrapper_candidates(facts)):
+            head, dot, rest = name.partition(".")
+            origin = imports.get(head)
+            qualified = [name, origin.qualified + dot + rest] if origin else [name]
+            defined_here = origin is None and not rest and head in self.local
+            if defined_here or _configured(qualified, self.context.config.atomic_wrappers):
+                found.add(name)
+            elif origin is not None:
+                module, _, defined = qualified[1].rpartition(".")
+                for path in (
+                    module_files(module, origin.rooted, self.source.path, self.roots) if module else []
+                ):
+                    wanted.setdefault(path, []).append((name, defined))
+        if wanted:
+            for path, data in self.context.path_contents(sorted(wanted)).items():
+                module_wrappers = wrappers_of_module(data)
+                found.update(name for name, defined in wanted[path] if defined in module_wrappers)
+        return frozenset(found)
+
+
+def with_wrappers(context: Context, source: PySource, facts: list[FunctionFacts]) -> list[FunctionFacts]:
+    """The facts again, for each function DJG602 would report that enters one of the project's wrappers."""
+    wrappers: AtomicWrappers | None = None
+    result = []
+    for found in facts:
+        if len(found.worst) >= 2:
+            wrappers = wrappers or AtomicWrappers(context, source)
+            used = wrappers.used_by(found)
+            if used:
+                found = FunctionFacts(found.func, found.parents, found.module, used)
+        result.append(found)
+    return result
+
+
 # -- which functions a change touches, and the facts about them, once per ChangeSet ------------------------
 
 
@@ -707,7 +980,8 @@ def function_facts(context: Context) -> Iterator[tuple[PySource, list[FunctionFa
             text = source.text or ""
             functions = judged_functions(source) if any(w in text for w in WORDS) else []
             names = module_names(source.tree) if functions and source.tree else ModuleNames()
-            known[source.path] = [FunctionFacts(f, p, names) for f, p in functions]
+            facts = [FunctionFacts(f, p, names) for f, p in functions]
+            known[source.path] = with_wrappers(context, source, facts) if functions else facts
         yield source, known[source.path]
 
 
@@ -761,8 +1035,10 @@ def http_without_timeout(context: Context) -> Iterator[Finding]:
     """,
     fix="""
         Decorate the function with `@transaction.atomic`, or wrap the writes in `with transaction.atomic():`
-        (from django.db import transaction). With `ATOMIC_REQUESTS = True` every view already runs in one
-        transaction: silence the rule for views with `per_path_ignores`.
+        (from django.db import transaction), or in the project's own wrapper of it. A wrapper that comes
+        from a library (or is built in a way djgate does not see) goes in `atomic_wrappers` in
+        `[tool.djgate]`. With `ATOMIC_REQUESTS = True` every view already runs in one transaction: silence
+        the rule for views with `per_path_ignores`.
     """,
     bad="""
         def place_order(cart):
@@ -783,7 +1059,12 @@ def writes_without_atomic(context: Context) -> Iterator[Finding]:
     at the first. Writes: `.save()`/`.delete()` without positional arguments (not `form.save(commit=False)`
     or `request.session.save()`), `.create()`/`.update()` on a manager or queryset, `get_or_create`,
     `update_or_create`, `bulk_create`, `bulk_update`, and `.add()/.remove()/.set()/.clear()` on a related
-    manager of an instance the function holds (`order.items`, `request.user.groups`, `x_set`)."""
+    manager of an instance the function holds (`order.items`, `request.user.groups`, `x_set`).
+    The project's own atomic wrappers count as `transaction.atomic`: a decorator or `with` item named in
+    `atomic_wrappers`, or defined in the same module or in the repository module it is imported from,
+    whose code runs its caller's inside atomic (a @contextmanager that yields inside `with atomic()`, a
+    decorator that calls the function inside it, a function that returns `atomic(...)`, a subclass of
+    `Atomic`); only the modules a reported function's wrappers come from are read."""
     for source, functions in function_facts(context):
         for facts in functions:
             worst = facts.worst
