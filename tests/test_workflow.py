@@ -711,6 +711,41 @@ def reprice(product, amount):
         Price.objects.create(product=product, amount=amount)
         Product.objects.filter(pk=product.pk).update(price=amount)
 
+# == row-lock-in-the-callers-transaction catalog/allocations.py
+from catalog.models import Allocation, Stock
+
+
+def allocation_qs_select_for_update():
+    return Allocation.objects.select_related("stock").select_for_update(of=("self",))
+
+
+def deallocate(lines):
+    allocations = list(allocation_qs_select_for_update().filter(line__in=lines))
+    for allocation in allocations:
+        allocation.stock.quantity_allocated -= allocation.quantity_allocated
+        allocation.quantity_allocated = 0
+    Allocation.objects.bulk_update(allocations, ["quantity_allocated"])
+    Stock.objects.bulk_update([a.stock for a in allocations], ["quantity_allocated"])
+
+
+def release(stock_id, lines):
+    Allocation.objects.filter(line__in=lines).delete()
+    Stock.objects.select_for_update().filter(pk=stock_id).update(quantity_allocated=0)
+
+# == row-lock-in-its-own-block catalog/restock.py
+from django.db import transaction
+
+from catalog.models import Stock, StockEvent
+
+
+def restock(stock_id, quantity, user):
+    StockEvent.objects.create(stock_id=stock_id, kind="restock", user=user)  # expect: DJG602
+    with transaction.atomic():
+        stock = Stock.objects.select_for_update().get(pk=stock_id)
+        stock.quantity += quantity
+        stock.save()
+    StockEvent.objects.create(stock_id=stock_id, kind="restocked", user=user)
+
 # == test-file billing/tests/test_transfers.py
 def test_transfer(account_factory):
     source = account_factory(balance=10)

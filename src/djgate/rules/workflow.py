@@ -293,11 +293,13 @@ class FunctionFacts:
         self.locks: list[int] = []  # lines that call select_for_update()
         self._gets: list[Check] = []
         self._guarded = 0  # inside the body of a try that catches IntegrityError: the database decides
+        self.caller_atomic = False  # a row lock outside its own atomic blocks: its caller's transaction
         classes = [p for p in parents or () if isinstance(p, ast.ClassDef)]
         atomic = any(mentions_atomic(d, wrappers) for d in func.decorator_list)
         atomic = atomic or any(mentions_atomic(d, wrappers) for c in classes[:1] for d in c.decorator_list)
         fall, out = self.block(func.body, atomic)
-        self.worst = max(fall or [], out, key=len)  # unprotected writes on the path with the most
+        worst = max(fall or [], out, key=len)  # unprotected writes on the path with the most
+        self.worst = [] if self.caller_atomic else worst
 
     @property
     def name(self) -> str:
@@ -446,6 +448,11 @@ class FunctionFacts:
         func = call.func
         if self.http.modules or self.http.functions:  # no HTTP library imported, no client either
             self.http_call(call)
+        called = (
+            func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        )
+        if not atomic and called.endswith("select_for_update"):
+            self.caller_atomic = True  # Django refuses select_for_update() in autocommit: a caller's atomic
         if not isinstance(func, ast.Attribute):
             return None
         method, receiver = _method(func.attr), func.value
@@ -1064,7 +1071,9 @@ def writes_without_atomic(context: Context) -> Iterator[Finding]:
     `atomic_wrappers`, or defined in the same module or in the repository module it is imported from,
     whose code runs its caller's inside atomic (a @contextmanager that yields inside `with atomic()`, a
     decorator that calls the function inside it, a function that returns `atomic(...)`, a subclass of
-    `Atomic`); only the modules a reported function's wrappers come from are read."""
+    `Atomic`); only the modules a reported function's wrappers come from are read. A function that calls
+    `select_for_update()` (or a helper named `*select_for_update`) outside its own atomic blocks runs in
+    its caller's transaction (Django refuses the lock in autocommit): its writes are not counted."""
     for source, functions in function_facts(context):
         for facts in functions:
             worst = facts.worst
