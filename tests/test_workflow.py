@@ -746,6 +746,78 @@ def restock(stock_id, quantity, user):
         stock.save()
     StockEvent.objects.create(stock_id=stock_id, kind="restocked", user=user)
 
+# == helpers-in-the-callers-transaction orders/checkout_flow.py
+from django.db import transaction
+
+from .models import Checkout, Order, OrderLine
+from .tracing import traced_atomic_transaction
+
+
+def _create_order(checkout):
+    order = Order.objects.create(customer=checkout.customer)
+    OrderLine.objects.bulk_create([OrderLine(order=order, sku=line.sku) for line in checkout.lines.all()])
+    return order
+
+
+def _release(checkout):
+    Checkout.objects.filter(pk=checkout.pk).update(locked=False)  # expect: DJG602
+    OrderLine.objects.filter(checkout=checkout).delete()
+
+
+def place(checkout):
+    order = Order.objects.create(customer=checkout.customer)  # expect: DJG602
+    OrderLine.objects.bulk_create([OrderLine(order=order, sku=line.sku) for line in checkout.lines.all()])
+    return order
+
+
+def complete(checkout):
+    with traced_atomic_transaction():
+        order = _create_order(checkout)
+        _release(checkout)
+    return order
+
+
+def complete_now(checkout):
+    with transaction.atomic():
+        return place(checkout)
+
+
+def abandon(checkout):
+    _release(checkout)
+
+# == method-in-the-callers-transaction catalog/bulk_mutations.py
+from orders.tracing import traced_atomic_transaction
+
+from catalog.models import Product, ProductMedia
+from catalog.mutations import BaseMutation
+
+
+class ProductBulkCreate(BaseMutation):
+    @classmethod
+    def save(cls, products, media):
+        Product.objects.bulk_create(products)
+        ProductMedia.objects.bulk_create(media)
+
+    @classmethod
+    @traced_atomic_transaction()
+    def perform_mutation(cls, root, info, **data):
+        products, media = cls.clean_products(data)
+        cls.save(products, media)
+        return cls(products=products)
+
+
+class ProductBulkImport(BaseMutation):
+    @classmethod
+    def save(cls, products, media):
+        Product.objects.bulk_create(products)  # expect: DJG602
+        ProductMedia.objects.bulk_create(media)
+
+    @classmethod
+    def perform_mutation(cls, root, info, **data):
+        products, media = cls.clean_products(data)
+        cls.save(products, media)
+        return cls(products=products)
+
 # == test-file billing/tests/test_transfers.py
 def test_transfer(account_factory):
     source = account_factory(balance=10)

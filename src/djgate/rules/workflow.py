@@ -15,7 +15,7 @@ import bisect
 import functools
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from djgate.findings import Finding
@@ -699,19 +699,16 @@ class Origin(NamedTuple):
     rooted: bool
 
 
-def wrapper_candidates(facts: FunctionFacts) -> set[str]:
+def wrapper_candidates(func: Function, parents: Iterable[ast.AST] | None) -> set[str]:
     """What a function (or its class) enters as a decorator or a `with` item, as a dotted name, but atomic
     itself: `traced_atomic_transaction` of `@traced_atomic_transaction()`, `db.traced_atomic`, and the
     decorator that `method_decorator(...)` applies."""
     import ast
 
-    classes = [p for p in facts.parents or () if isinstance(p, ast.ClassDef)]
-    exprs = [*facts.func.decorator_list, *(d for c in classes[:1] for d in c.decorator_list)]
+    classes = [p for p in parents or () if isinstance(p, ast.ClassDef)]
+    exprs = [*func.decorator_list, *(d for c in classes[:1] for d in c.decorator_list)]
     exprs += [
-        i.context_expr
-        for n in ast.walk(facts.func)
-        if isinstance(n, ast.With | ast.AsyncWith)
-        for i in n.items
+        i.context_expr for n in ast.walk(func) if isinstance(n, ast.With | ast.AsyncWith) for i in n.items
     ]
     names = set()
     for expr in exprs:
@@ -906,12 +903,12 @@ class AtomicWrappers:
         self.local = DefinedWrappers(source.tree)
         self.roots = source_roots(context.apps)
 
-    def used_by(self, facts: FunctionFacts) -> frozenset[str]:
+    def used_by(self, func: Function, parents: Iterable[ast.AST] | None) -> frozenset[str]:
         """The candidates of one function that are wrappers; the modules they come from are read once."""
-        imports = {**self.imports, **module_imports(facts.func.body, self.source.path)}
+        imports = {**self.imports, **module_imports(func.body, self.source.path)}
         found: set[str] = set()
         wanted: dict[str, list[tuple[str, str]]] = {}  # file -> (name as spelled, name in the module)
-        for name in sorted(wrapper_candidates(facts)):
+        for name in sorted(wrapper_candidates(func, parents)):
             head, dot, rest = name.partition(".")
             origin = imports.get(head)
             qualified = [name, origin.qualified + dot + rest] if origin else [name]
@@ -930,6 +927,99 @@ class AtomicWrappers:
                 found.update(name for name, defined in wanted[path] if defined in module_wrappers)
         return frozenset(found)
 
+    def callers_atomic(self, facts: FunctionFacts) -> bool:
+        """Is a private helper (`_name`) or a method (`cls.name(...)`, `self.name(...)` in its class) called
+        in its module, and only inside atomic there (a `with` block, a function decorated so)? Its writes
+        are then in its callers' transaction. A public function may be called from anywhere: not so."""
+        import ast
+
+        name = facts.func.name
+        owner = next(iter(facts.parents or ()), None)
+        method = isinstance(owner, ast.ClassDef)
+        if name.startswith("__") or not (method or name.startswith("_")):
+            return False
+        assert self.source.tree is not None
+        calls = _calls_of(self.source.tree.body, name, method, False, frozenset())  # module-level calls
+        for func, parents in _functions(self.source.tree):
+            if method and not any(p is owner for p in parents):
+                continue  # `cls.save()` of another class is another method
+            if any(_is_call_of(n, name, method) for n in ast.walk(func)):
+                wrappers = self.used_by(func, parents) if wrapper_candidates(func, parents) else frozenset()
+                classes = [p for p in parents if isinstance(p, ast.ClassDef)]
+                decorators = [*func.decorator_list, *(d for c in classes[:1] for d in c.decorator_list)]
+                atomic = any(mentions_atomic(d, wrappers) for d in decorators)
+                calls += _calls_of(func.body, name, method, atomic, wrappers)
+        return bool(calls) and all(calls)
+
+
+def _is_call_of(node: ast.AST, name: str, method: bool) -> bool:
+    import ast
+
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if method:
+        owner = func.value if isinstance(func, ast.Attribute) else None
+        return (
+            isinstance(owner, ast.Name) and owner.id in ("cls", "self") and getattr(func, "attr", "") == name
+        )
+    return isinstance(func, ast.Name) and func.id == name
+
+
+def _calls_of(
+    stmts: list[ast.stmt], name: str, method: bool, atomic: bool, wrappers: frozenset[str]
+) -> list[bool]:
+    """For each call of `name` in these statements (not in the functions and classes they define): is it
+    inside atomic? A call in a lambda runs later (`transaction.on_commit(lambda: ...)`): not inside."""
+    import ast
+
+    found: list[bool] = []
+    for stmt in stmts:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        inside = atomic
+        if isinstance(stmt, ast.With | ast.AsyncWith):
+            inside = atomic or any(mentions_atomic(i.context_expr, wrappers) for i in stmt.items)
+        stack: list[tuple[ast.AST, bool]] = []
+        blocks: list[list[ast.stmt]] = []
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.stmt):
+                continue
+            if isinstance(child, ast.excepthandler | ast.match_case):
+                blocks.append(getattr(child, "body", []))
+            else:
+                stack.append((child, atomic))
+        while stack:
+            node, here = stack.pop()
+            if _is_call_of(node, name, method):
+                found.append(here)
+            stack.extend((c, here and not isinstance(node, ast.Lambda)) for c in ast.iter_child_nodes(node))
+        found += _calls_of(getattr(stmt, "body", []), name, method, inside, wrappers)
+        for block in [*blocks, getattr(stmt, "orelse", []), getattr(stmt, "finalbody", [])]:
+            found += _calls_of(block, name, method, atomic, wrappers)
+    return found
+
+
+def _functions(tree: ast.Module) -> Iterator[tuple[Function, list[ast.AST]]]:
+    """Every function and method of a module, with the classes and functions around it, nearest first."""
+    import ast
+
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
+    while stack:
+        node, parents = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node, parents
+        inner = (
+            [node, *parents]
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            else parents
+        )
+        stack.extend(
+            (child, inner)
+            for child in ast.iter_child_nodes(node)
+            if isinstance(child, ast.stmt | ast.excepthandler | ast.match_case)
+        )
+
 
 def with_wrappers(context: Context, source: PySource, facts: list[FunctionFacts]) -> list[FunctionFacts]:
     """The facts again, for each function DJG602 would report that enters one of the project's wrappers."""
@@ -938,9 +1028,11 @@ def with_wrappers(context: Context, source: PySource, facts: list[FunctionFacts]
     for found in facts:
         if len(found.worst) >= 2:
             wrappers = wrappers or AtomicWrappers(context, source)
-            used = wrappers.used_by(found)
+            used = wrappers.used_by(found.func, found.parents)
             if used:
                 found = FunctionFacts(found.func, found.parents, found.module, used)
+            if found.worst and wrappers.callers_atomic(found):
+                found.worst = []
         result.append(found)
     return result
 
@@ -1073,7 +1165,9 @@ def writes_without_atomic(context: Context) -> Iterator[Finding]:
     decorator that calls the function inside it, a function that returns `atomic(...)`, a subclass of
     `Atomic`); only the modules a reported function's wrappers come from are read. A function that calls
     `select_for_update()` (or a helper named `*select_for_update`) outside its own atomic blocks runs in
-    its caller's transaction (Django refuses the lock in autocommit): its writes are not counted."""
+    its caller's transaction (Django refuses the lock in autocommit): its writes are not counted; so does
+    a private helper (`_name`), or a method called as `cls.name()`/`self.name()` in its class, when every
+    call of it in its module is inside atomic (a public function may be called from anywhere)."""
     for source, functions in function_facts(context):
         for facts in functions:
             worst = facts.worst
