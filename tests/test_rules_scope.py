@@ -53,12 +53,15 @@ def test_split_command_keeps_the_scoped_app_and_quotes_paths(shop: Repo, djgate)
     assert finding["hint"].endswith("git restore --staged -- 'orders/a b.py' orders/c.py")
 
 
-def test_first_commit_uses_rm_cached(repo: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+def test_the_first_commit_starts_every_app_at_once(repo: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     repo.app("orders")
     repo.app("billing")
     repo.stage()
-    (finding,) = findings(djgate, "check-staged", "--family", "scope")
-    assert "git rm -q --cached --" in finding["hint"]
+    assert findings(djgate, "check-staged", "--family", "scope") == []  # judged on its message only
+    repo.commit("feat(orders): start the shop")
+    repo.put("orders/a.py", "A = 1\n")
+    repo.put("billing/b.py", "B = 1\n")
+    assert [f["code"] for f in findings(djgate, "check-staged", "--family", "scope")] == ["DJG201"]
 
 
 def test_rename_across_apps_touches_both(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]

@@ -43,8 +43,7 @@ def multiple_apps(context: Context) -> Iterator[Finding]:
     listing = [f"{label}: {_listed(paths)}" for label, paths in groups.items()]
     others = [p for label, paths in groups.items() if label != keep for p in paths]
     if changeset.source == "staged":
-        unstage = "git rm -q --cached --" if changeset.unborn else "git restore --staged --"
-        command = f"{unstage} " + " ".join(shlex.quote(p) for p in others)
+        command = "git restore --staged -- " + " ".join(shlex.quote(p) for p in others)
         action = f"keep {keep}, unstage the rest: {command}"
     else:
         action = f"split the commit so that each touches one app (git rebase -i {changeset.short}~1)"
