@@ -73,6 +73,7 @@ PYTHON_SUFFIX = ".py"  # Python source is text, a NUL byte in it a syntax error 
 BINARY_PROBE = 8000  # git calls a blob binary when its first 8000 bytes hold a NUL
 LOG_FORMAT = "--format=%x1e%H%x00%P%x00%an <%ae>%x00%B%x00"
 COMMIT_START = rb"\x1e([0-9a-f]{40,64})\x00"  # ranges only: compiled on first use, by re
+REMOVED_RE = re.compile(rb"^-(.*)$", re.M)  # from the first hunk on: the headers' `---` come before it
 HUNK_RE = re.compile(rb"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 NULL_OIDS = {"0" * 40, "0" * 64}
 SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines" are not code
@@ -724,14 +725,13 @@ def _without_moved(changes: list[FileChange], removed: Counter[str]) -> list[Fil
 
 def _removed_lines(patch: bytes) -> Iterable[str]:
     """The removed lines of a patch, white space dropped (the key a moved line is recognised by)."""
-    in_hunk = False
-    for line in patch.split(b"\n"):
-        if line.startswith(b"@@"):
-            in_hunk = True
-        elif in_hunk and line.startswith(b"-"):
-            key = "".join(line[1:].decode("utf-8", "replace").split())
-            if key:
-                yield key
+    start = patch.find(b"\n@@")
+    if start < 0 or patch.find(b"\n-", start) < 0:  # an addition only: nothing removed (a big file, fast)
+        return
+    for match in REMOVED_RE.finditer(patch, start):
+        key = "".join(match[1].decode("utf-8", "replace").split())
+        if key:
+            yield key
 
 
 def _split_patches(text: bytes) -> list[bytes]:
@@ -774,18 +774,28 @@ def _added_lines(patch: bytes) -> Iterable[AddedLine]:
     """The `+` lines of a patch with their numbers in the new file. Counted from each hunk's header: any
     context line inside a hunk (` `, or empty under diff.suppressBlankEmpty) moves the count on too."""
     number = old_left = new_left = 0
-    for line in patch.split(b"\n"):
+    lines = patch.split(b"\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
         if old_left <= 0 and new_left <= 0:
             match = HUNK_RE.match(line) if line.startswith(b"@@") else None
             if match:
                 old_left = 1 if match[1] is None else int(match[1])
                 number = int(match[2])
                 new_left = 1 if match[3] is None else int(match[3])
+                block = lines[i : i + new_left] if old_left == 0 else []
+                if block and all(b.startswith(b"+") for b in block):  # a pure addition: in one go
+                    yield from (
+                        AddedLine(number + k, b[1:].decode("utf-8", "replace")) for k, b in enumerate(block)
+                    )
+                    i, new_left = i + len(block), 0
             continue
         if line.startswith(b"+"):
             yield AddedLine(number, line[1:].decode("utf-8", "replace"))
             number, new_left = number + 1, new_left - 1
         elif line.startswith(b"-"):
             old_left -= 1
-        elif not line.startswith(b"\\"):  # "\ No newline at end of file" is not a line
+        elif not line.startswith(b"\\"):  # "\\ No newline at end of file" is not a line
             number, old_left, new_left = number + 1, old_left - 1, new_left - 1
