@@ -231,3 +231,12 @@ def test_test_settings_names() -> None:
     prod = ["shop/settings.py", "settings/production.py", "settings/__init__.py", "settings/latest.py"]
     assert all(is_test_settings(p) for p in test)
     assert not any(is_test_settings(p) for p in prod)
+
+
+def test_a_configured_severity_never_raises_a_notice(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("pyproject.toml", '[tool.djgate]\nseverity = {DJG401 = "warning"}\n')
+    shop.put("orders/tests/test_pay.py", f'PASSWORD = "Sup3rS3cret!"\nSTRIPE = "{STRIPE}"\n')
+    assert judged(djgate) == [
+        ("DJG401", "orders/tests/test_pay.py", 1, "notice"),
+        ("DJG401", "orders/tests/test_pay.py", 2, "warning"),
+    ]
