@@ -103,6 +103,22 @@ def test_encrypted_values_and_global_ids_are_not_secrets(shop: Repo, djgate) -> 
     assert judged(djgate) == [("DJG401", "deploy/app.yaml", 2, "error")]
 
 
+def test_local_defaults_and_short_values_are_not_secrets(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.put(
+        "orders/db.py",
+        "import os\n"
+        'PRIMARY = os.environ.get("DATABASE_URL", "postgres://shop:shop@localhost:5432/shop")\n'
+        "def column(lookup_key):\n"
+        '    return "pk" if lookup_key == "id" else lookup_key\n'
+        'REPLICA = "postgres://shop:Zq8Lm3Nb7Vc2@replica.internal:5432/shop"\n',
+    )
+    shop.put(".devcontainer/backend.env", "DATABASE_URL=postgres://shop:Wq9vKx2mLp@db/shop\n")
+    assert judged(djgate) == [
+        ("DJG401", ".devcontainer/backend.env", 1, "notice"),
+        ("DJG401", "orders/db.py", 5, "error"),
+    ]
+
+
 # -- keyword and high-entropy matches in tests, examples and CI: notices; known tokens block everywhere -----
 
 

@@ -31,6 +31,7 @@ LOW_CONFIDENCE_KINDS = frozenset(
 )
 JWT_KIND = "JSON Web Token"
 KEYWORD_KIND = "Secret Keyword"
+BASIC_AUTH_KIND = "Basic Auth Credentials"
 
 # Words of a key that name the secret (the key of a value detect-secrets' keyword plugin reports).
 SECRET_WORDS = frozenset(
@@ -131,8 +132,8 @@ def not_a_credential(kind: str, value: str, line: str) -> str | None:
     """Why the value a low-confidence detection reports is not a credential, or None when it may be one."""
     if high_confidence(kind, value, line):
         return None
-    if not value.strip():
-        return "an empty value"
+    if len(value.strip()) < 4:
+        return "too short to be a credential"  # `if db_key == "id":`
     hashed = _hash_or_blob(value, line)
     if hashed:
         return hashed
@@ -142,6 +143,8 @@ def not_a_credential(kind: str, value: str, line: str) -> str | None:
         return "prose"
     if kind.startswith("Base64") and _relay_id(value):
         return "a GraphQL global ID"
+    if kind == BASIC_AUTH_KIND and re.search(rf"://{re.escape(value)}:{re.escape(value)}@", line):
+        return "the user name repeated as the password: a local default"  # postgres://shop:shop@db/shop
     key = key_of(line, value)
     if key is not None and kind == KEYWORD_KIND:
         named = name_not_value(key, value)
@@ -225,7 +228,15 @@ CI_FILES = frozenset(
     {".gitlab-ci.yml", ".travis.yml", "bitbucket-pipelines.yml", ".drone.yml", "jenkinsfile"}
     | {"azure-pipelines.yml", "azure-pipelines.yaml", "cloudbuild.yaml", "cloudbuild.yml"}
 )
-CI_DIRS = (".github/workflows/", ".github/actions/", ".circleci/", ".gitlab/", ".woodpecker/")
+# CI systems' directories, and a development container's services.
+CI_DIRS = (
+    ".github/workflows/",
+    ".github/actions/",
+    ".circleci/",
+    ".gitlab/",
+    ".woodpecker/",
+    ".devcontainer/",
+)
 
 
 def relaxed_place(path: str) -> str | None:
