@@ -107,7 +107,8 @@ def test_local_defaults_and_short_values_are_not_secrets(shop: Repo, djgate) -> 
     shop.put(
         "orders/db.py",
         "import os\n"
-        'PRIMARY = os.environ.get("DATABASE_URL", "postgres://shop:shop@localhost:5432/shop")\n'
+        'PRIMARY = os.environ.get("DATABASE_URL", "postgres://shop:shop@db:5432/shop")\n'
+        '# READ_ONLY = "postgres://shop_read_only:Kq2vXm9pLw@localhost:5432/shop"\n'
         "def column(lookup_key):\n"
         '    return "pk" if lookup_key == "id" else lookup_key\n'
         'REPLICA = "postgres://shop:Zq8Lm3Nb7Vc2@replica.internal:5432/shop"\n',
@@ -115,7 +116,7 @@ def test_local_defaults_and_short_values_are_not_secrets(shop: Repo, djgate) -> 
     shop.put(".devcontainer/backend.env", "DATABASE_URL=postgres://shop:Wq9vKx2mLp@db/shop\n")
     assert judged(djgate) == [
         ("DJG401", ".devcontainer/backend.env", 1, "notice"),
-        ("DJG401", "orders/db.py", 5, "error"),
+        ("DJG401", "orders/db.py", 6, "error"),
     ]
 
 

@@ -143,8 +143,8 @@ def not_a_credential(kind: str, value: str, line: str) -> str | None:
         return "prose"
     if kind.startswith("Base64") and _relay_id(value):
         return "a GraphQL global ID"
-    if kind == BASIC_AUTH_KIND and re.search(rf"://{re.escape(value)}:{re.escape(value)}@", line):
-        return "the user name repeated as the password: a local default"  # postgres://shop:shop@db/shop
+    if kind == BASIC_AUTH_KIND and _local_default(value, line):
+        return "a local default"  # postgres://shop:shop@db/shop, ...@localhost
     key = key_of(line, value)
     if key is not None and kind == KEYWORD_KIND:
         named = name_not_value(key, value)
@@ -200,6 +200,15 @@ def _hash_or_blob(value: str, line: str) -> str | None:
     if patterns.hex.fullmatch(value) and (f"@{value}" in line or hash_key):
         return "a digest"
     return None
+
+
+def _local_default(password: str, line: str) -> bool:
+    """Basic-auth credentials of a URL whose password repeats its user, or whose host is this machine."""
+    for match in re.finditer(rf"://([^:/@\s]*):{re.escape(password)}@([^:/\s]*)", line):
+        user, host = match[1], match[2]
+        if password in user or host.lower() in ("localhost", "127.0.0.1", "0.0.0.0", "[::1]"):
+            return True
+    return False
 
 
 def _relay_id(value: str) -> bool:

@@ -94,7 +94,8 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     "private_value"`, `"changeme"`, `admin`, `postgres`), hashes and digests (`pbkdf2_sha256$...`,
     `integrity="sha384-..."`, `--hash=sha256:...`, hex under `rev:`/`sha`/`hash` or after `@`), encrypted
     values (`secure:`, sops `ENC[...]`, Ansible vault), GraphQL global IDs, prose, values under 4
-    characters, a URL whose password repeats its user (`postgres://shop:shop@db/shop`), `secrets: inherit`.
+    characters, a URL whose password repeats its user (`postgres://shop:shop@db/shop`) or whose host is
+    localhost, `secrets: inherit`.
 
     A notice, not a block: a keyword, high-entropy, basic-auth or IP match in test code and fixtures,
     example and template files (`.env.sample`, `*.example`, `*.template`, `*.dist`), documentation and CI
