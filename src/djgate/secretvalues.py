@@ -128,7 +128,7 @@ def key_of(line: str, value: str) -> str | None:
     return None
 
 
-def not_a_credential(kind: str, value: str, line: str) -> str | None:
+def not_a_credential(kind: str, value: str, line: str, path: str = "") -> str | None:
     """Why the value a low-confidence detection reports is not a credential, or None when it may be one."""
     if high_confidence(kind, value, line):
         return None
@@ -137,6 +137,8 @@ def not_a_credential(kind: str, value: str, line: str) -> str | None:
     hashed = _hash_or_blob(value, line)
     if hashed:
         return hashed
+    if "migrations" in path.split("/")[:-1] and _patterns().hex.fullmatch(value):
+        return "a digest in a migration"  # generated: django-pgtrigger's `COMMENT ON TRIGGER ... IS '<sha1>'`
     if is_templated(value.strip()):
         return "a template placeholder"
     if len(value.split()) >= 3:
@@ -171,7 +173,7 @@ def name_not_value(key: str, value: str) -> str | None:
 def placeholder(value: str, key_words: list[str]) -> bool:
     """Is the value made of the key's words and placeholder words only (`new-password`, `test-api-key-123`,
     `private_value`): a single word must be a marker (`dummy`, `changeme`), or all one repeated character."""
-    if len(set(value.lower())) == 1:
+    if len(set(value.lower())) <= 2:  # `xxxxxxxx`, a documented all-zero test key `0x0000...`
         return True
     found = words(value)
     known = PLACEHOLDER_WORDS | SECRET_WORDS | set(key_words)
@@ -231,6 +233,7 @@ TEST_DIRS = frozenset(
 )
 TEST_FILE_WORDS = frozenset({"test", "tests", "testing", "conftest", "spec"})
 EXAMPLE_EXTENSIONS = frozenset({"example", "sample", "template", "dist", "tmpl", "tpl"})
+EXAMPLE_WORDS = frozenset({"example", "examples", "sample", "samples", "dummy", "fake", "mock"})
 DOC_DIRS = frozenset({"docs", "doc", "documentation"})
 DOC_SUFFIXES = (".md", ".rst", ".adoc")
 CI_FILES = frozenset(
@@ -258,7 +261,7 @@ def relaxed_place(path: str) -> str | None:
     if any(d in TEST_DIRS or d.startswith(("test_", "tests_")) for d in dirs) or stem_words & TEST_FILE_WORDS:
         return "test code"
     dotted = name.split(".")
-    if set(dotted[1:]) & EXAMPLE_EXTENSIONS or dotted[0] in ("example", "sample"):
+    if set(dotted[1:]) & EXAMPLE_EXTENSIONS or stem_words & EXAMPLE_WORDS:
         return "an example file"
     if lower.startswith(CI_DIRS) or name in CI_FILES or re.match(r"(?:docker-)?compose\b.*\.ya?ml$", name):
         return "a CI or service definition"

@@ -94,13 +94,15 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     "private_value"`, `"changeme"`, `admin`, `postgres`), hashes and digests (`pbkdf2_sha256$...`,
     `integrity="sha384-..."`, `--hash=sha256:...`, hex under `rev:`/`sha`/`hash` or after `@`), encrypted
     values (`secure:`, sops `ENC[...]`, Ansible vault), GraphQL global IDs, prose, values under 4
-    characters, a URL whose password repeats its user (`postgres://shop:shop@db/shop`) or whose host is
-    localhost, `secrets: inherit`.
+    characters or of 2 distinct ones (`0x0000...`), a URL whose password repeats its user
+    (`postgres://shop:shop@db/shop`) or whose host is localhost, hex digests in migrations,
+    `secrets: inherit`.
 
     A notice, not a block: a keyword, high-entropy, basic-auth or IP match in test code and fixtures,
-    example and template files (`.env.sample`, `*.example`, `*.template`, `*.dist`), documentation and CI
-    or service definitions (`.github/workflows`, `.gitlab-ci.yml`, `docker-compose*.yml`). Known tokens
-    (private keys, `AKIA...`, `ghp_...`, Slack, Stripe, signed JWTs, ...) block everywhere."""
+    example and template files (`.env.sample`, `*.example`, `*.template`, `*.dist`, `*_dummy.*`),
+    documentation and CI or service definitions (`.github/workflows`, `.gitlab-ci.yml`,
+    `docker-compose*.yml`). Known tokens (private keys, `AKIA...`, `ghp_...`, Slack, Stripe, signed JWTs,
+    ...) block everywhere."""
     from djgate import secretscan
 
     files = [
@@ -154,7 +156,7 @@ def _credentials_by_line(
         text = added[secret.path].get(secret.line, "")
         if secretscan.read_from_environment(text, secret.value):
             continue
-        why = secretvalues.not_a_credential(secret.kind, secret.value, text)
+        why = secretvalues.not_a_credential(secret.kind, secret.value, text, secret.path)
         if why:
             log.debug("DJG401: %s:%d: %s, not a secret (%s)", secret.path, secret.line, why, secret.kind)
             continue
