@@ -120,6 +120,22 @@ def test_local_defaults_and_short_values_are_not_secrets(shop: Repo, djgate) -> 
     ]
 
 
+def test_generated_digests_published_test_keys_and_dummy_payloads(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.put(
+        "orders/migrations/0003_add_event_triggers.sql",
+        f"COMMENT ON TRIGGER pgtrigger_snapshot_insert_5c1d0 ON \"orders_order\" IS '{PIN}';\n",
+    )
+    shop.put("shop/captcha.py", 'CAPTCHA_SECRET = "0x0000000000000000000000000000000000000000"\n')
+    shop.put(
+        "orders/templates/orders/webhook_dummy.txt", f'{{"event": "paid", "secret_key": "{B64_SECRET}"}}\n'
+    )
+    shop.put("orders/templates/orders/webhook.txt", f'{{"event": "paid", "secret_key": "{B64_SECRET}"}}\n')
+    assert judged(djgate) == [
+        ("DJG401", "orders/templates/orders/webhook.txt", 1, "error"),
+        ("DJG401", "orders/templates/orders/webhook_dummy.txt", 1, "notice"),
+    ]
+
+
 # -- keyword and high-entropy matches in tests, examples and CI: notices; known tokens block everywhere -----
 
 
