@@ -123,7 +123,8 @@ def test_local_defaults_and_short_values_are_not_secrets(shop: Repo, djgate) -> 
 def test_generated_digests_published_test_keys_and_dummy_payloads(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     shop.put(
         "orders/migrations/0003_add_event_triggers.sql",
-        f"COMMENT ON TRIGGER pgtrigger_snapshot_insert_5c1d0 ON \"orders_order\" IS '{PIN}';\n",
+        f"COMMENT ON TRIGGER pgtrigger_snapshot_insert_5c1d0 ON \"orders_order\" IS '{PIN}';\n"
+        'CREATE INDEX "billing_taxjurisdictionkeyevent_pgh_obj_id_84f2ad97" ON "billing_taxjurisdictionkeyevent" ("pgh_obj_id");\n',
     )
     shop.put("shop/captcha.py", 'CAPTCHA_SECRET = "0x0000000000000000000000000000000000000000"\n')
     shop.put(

@@ -32,6 +32,7 @@ LOW_CONFIDENCE_KINDS = frozenset(
 JWT_KIND = "JSON Web Token"
 KEYWORD_KIND = "Secret Keyword"
 BASIC_AUTH_KIND = "Basic Auth Credentials"
+ENTROPY_KINDS = frozenset({"Base64 High Entropy String", "Hex High Entropy String"})
 
 # Words of a key that name the secret (the key of a value detect-secrets' keyword plugin reports).
 SECRET_WORDS = frozenset(
@@ -88,6 +89,7 @@ class _Patterns:
         self.templated = re.compile(
             r"^(?:\$?\{\{.*\}\}|\$\{.*\}|%\w+%|@\w+@|\$\w+|\*+|<[^>]*>|\[[^\]]*\]|\{[^}]*\})$", re.DOTALL
         )
+        self.snake_name = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+){3,}")
         self.relay_id = re.compile(r"^[A-Z][A-Za-z0-9_]*:[\w-]+$")
 
 
@@ -145,6 +147,8 @@ def not_a_credential(kind: str, value: str, line: str, path: str = "") -> str | 
         return "prose"
     if kind.startswith("Base64") and _relay_id(value):
         return "a GraphQL global ID"
+    if kind in ENTROPY_KINDS and _patterns().snake_name.fullmatch(value):
+        return "an identifier"  # a generated index name: orders_orderevent_pgh_obj_id_73c1db25
     if kind == BASIC_AUTH_KIND and _local_default(value, line):
         return "a local default"  # postgres://shop:shop@db/shop, ...@localhost
     key = key_of(line, value)
