@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from djgate import secretvalues
 from djgate.changeset import ChangeSet, FileChange
 from djgate.findings import Finding, Severity
 from djgate.globs import GlobSet
@@ -126,6 +125,8 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     contents = context.contents(list(wanted))
     to_scan = [secretscan.FileToScan(p, added[p], contents.get(p)) for p in wanted]
     by_line = _credentials_by_line(secretscan.scan(to_scan, wanted, baseline, prefilter), added, context)
+    from djgate import secretvalues  # only when detect-secrets found something
+
     # One finding per line, naming every plugin that saw something there; the longest value is shown (some
     # plugins report only a token's prefix, as GitHub's does).
     for (path, line), secrets in by_line.items():
@@ -148,7 +149,7 @@ def _credentials_by_line(
     """What detect-secrets found that is a credential, by line: values read from the environment, names,
     hashes and encrypted blobs pass (secretvalues), and so do the settings lines DJG402 reports (but for
     a high-confidence token on a line where DJG402 gives only a notice)."""
-    from djgate import log, secretscan
+    from djgate import log, secretscan, secretvalues
 
     left_to_settings = _settings_lines(context)
     by_line: dict[tuple[str, int], list[FoundSecret]] = {}
@@ -326,6 +327,8 @@ def _reported(source: PySource) -> list[SettingSecret]:
 def secret_like(secret: SettingSecret) -> bool:
     """Does the value look like a secret? Not a template placeholder (`{{ db_password }}`), nor, under a
     name whose only secret word is KEY (`CELERY_TASK_DEFAULT_ROUTING_KEY`), a name such as 'task.default'."""
+    from djgate import secretvalues  # only for a literal found in a settings module
+
     value = secret.value.strip()
     if secretvalues.is_templated(value):
         return False
