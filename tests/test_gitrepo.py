@@ -410,3 +410,18 @@ def test_a_commit_is_exported_whatever_its_export_attributes_say(repo: Repo, tmp
 
     assert (dest / "orders/models.py").read_text() == "class Order:\n    pass\n"
     assert (dest / "orders/version.py").read_text() == "VERSION = '$Format:%H$'\n"
+
+
+@given(
+    st.lists(st.binary(max_size=12).filter(lambda b: b"\n" not in b), min_size=1, max_size=8), st.booleans()
+)
+@settings(max_examples=200, deadline=None)
+def test_an_added_file_read_at_once_reads_as_line_by_line(lines: list[bytes], newline_at_end: bool) -> None:
+    from djgate.gitrepo import _added_file, _hunk_lines
+
+    body = b"".join(b"+" + line + b"\n" for line in lines)
+    if not newline_at_end:
+        body += b"\\ No newline at end of file\n"
+    patch = b"diff --git a/f b/f\nnew file mode 100644\n--- /dev/null\n+++ b/f\n"
+    patch += f"@@ -0,0 +1,{len(lines)} @@\n".encode() + body
+    assert _added_file(patch) == list(_hunk_lines(patch))

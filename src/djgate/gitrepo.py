@@ -7,6 +7,7 @@ model earns its cost (resolving and validating revisions for ranges).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
@@ -773,6 +774,32 @@ def whole_file(path: str, oid: str, data: bytes) -> FileChange:
 def _added_lines(patch: bytes) -> Iterable[AddedLine]:
     """The `+` lines of a patch with their numbers in the new file. Counted from each hunk's header: any
     context line inside a hunk (` `, or empty under diff.suppressBlankEmpty) moves the count on too."""
+    whole = _added_file(patch)
+    if whole is not None:
+        return whole
+    return _hunk_lines(patch)
+
+
+def _added_file(patch: bytes) -> list[AddedLine] | None:
+    """The lines of a patch that adds a whole file (one hunk, nothing removed), decoded and split at once
+    (a 50 MB file added: seconds less than line by line); None for any other patch."""
+    start = patch.find(b"\n@@ -0,0 +")
+    if start < 0 or patch.find(b"\n@@", start + 1) >= 0:
+        return None
+    header_end = patch.find(b"\n", start + 1)
+    match = HUNK_RE.match(patch, start + 1, header_end)
+    if match is None or header_end < 0:
+        return None
+    text = patch[header_end + 1 :].decode("utf-8", "replace").removesuffix("\n")
+    lines = text.split("\n")
+    if lines and lines[-1].startswith("\\"):  # "\\ No newline at end of file"
+        lines.pop()
+    if not lines or not lines[0].startswith("+") or text.count("\n+") < len(lines) - 1:
+        return None
+    return list(map(AddedLine, itertools.count(int(match[2])), [line[1:] for line in lines]))
+
+
+def _hunk_lines(patch: bytes) -> Iterator[AddedLine]:
     number = old_left = new_left = 0
     lines = patch.split(b"\n")
     i = 0
