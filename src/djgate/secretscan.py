@@ -180,13 +180,14 @@ def candidate_lines(lines: Mapping[int, str], quoted: bool = True) -> list[int]:
     long = [n for n, text in lines.items() if len(text) > LONG_LINE]
     short = [n for n, text in lines.items() if len(text) <= LONG_LINE]
     found = {short[i] for i in _passing([lines[n] for n in short], quoted)} if short else set()
-    found.update(n for n in long if any(_passing([piece], quoted) for piece in pieces(lines[n])))
+    found.update(n for n in long if _passing(pieces(lines[n]), quoted, first=True))  # its windows at once
     return sorted(found)
 
 
-def _passing(texts: list[str], quoted: bool) -> set[int]:
+def _passing(texts: list[str], quoted: bool, first: bool = False) -> set[int]:
     """Indexes of the texts (lines without newlines) that pass: each regular expression runs once over
-    all of them joined, which costs a fraction of running them line by line; none crosses a newline."""
+    all of them joined, which costs a fraction of running them line by line; none crosses a newline.
+    `first`: whether any passes is all that is asked, so the first found is enough."""
     patterns = _patterns()
     text = "\n".join(texts)
     lower = text.lower()
@@ -199,6 +200,8 @@ def _passing(texts: list[str], quoted: bool) -> set[int]:
     keyword_lines = {at(m.start()) for m in patterns.keyword_part.finditer(lower)}
     keyword = patterns.keyword[quoted]
     found.update(i for i in keyword_lines if keyword.search(texts[i]))
+    if first and found:
+        return found
     for haystack, markers in ((text, LITERAL_MARKERS), (lower, LOWER_MARKERS), (text, ("://",))):
         for marker in markers:
             position = haystack.find(marker)
@@ -206,8 +209,17 @@ def _passing(texts: list[str], quoted: bool) -> set[int]:
                 i = at(position)
                 if marker != "://" or "@" in texts[i]:  # basic_auth, and cloudant's URL form
                     found.add(i)
+                    if first:
+                        return found
                 position = haystack.find(marker, position + 1)
+    if first and found:
+        return found
     for shape in patterns.shapes:
+        if first:
+            match = shape.search(text)
+            if match:
+                return {at(match.start())}
+            continue
         found.update(at(m.start()) for m in shape.finditer(text))
     long_runs: set[int] = set()
     for run in patterns.base64_run.finditer(text):
