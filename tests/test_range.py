@@ -344,3 +344,22 @@ def test_a_long_range_judged_in_parallel_says_the_same(
     assert run_json(djgate, "main..topic", "--jobs", "2") == alone
     assert calls == [3, 2]
     assert alone[0] == 1 and len(alone[1]["findings"]) == 3
+
+
+TOKEN = "ghp_" + "wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx"  # made up, in two parts so no scanner trips here
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_a_token_in_a_message_is_found_and_never_printed(branch: Repo, fmt: str, tmp_path: Path) -> None:
+    commit(branch, f"Added the refund API with token {TOKEN}", "orders/api.py")
+    summary = tmp_path / "summary.md"
+
+    result = djgate_process(
+        "check-range", "main..topic", "--format", fmt, "--summary", str(summary), cwd=branch.path
+    )
+
+    assert result.returncode == 1, result.stderr
+    printed = result.stdout + result.stderr + summary.read_text()
+    assert TOKEN not in printed
+    assert TOKEN[:4] in printed and "(40 characters)" in printed
+    assert "a token in the commit message, line 1" in printed

@@ -61,14 +61,19 @@ def _byte_escape(match: re.Match[str]) -> str:
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
-def _encodable(finding: Finding) -> Finding:
+def _encodable(finding: Finding, escape_path: bool = True) -> Finding:
+    """A finding whose texts (from commits: a message echoed, a file name) show no known token in full
+    and no byte a UTF-8 stream cannot hold (`escape_path`: the path too; SARIF percent-encodes it)."""
+    from djgate.secretscan import redacted
+
     texts = (finding.path, finding.message, finding.hint)
-    if all(t is None or t.isascii() for t in texts):
+    if all(t is None or (t.isascii() and redacted(t) is t) for t in texts):
         return finding
+    path = redacted(finding.path) if finding.path else finding.path
     return finding._replace(
-        path=encodable(finding.path) if finding.path else finding.path,
-        message=encodable(finding.message),
-        hint=encodable(finding.hint) if finding.hint else finding.hint,
+        path=encodable(path) if path and escape_path else path,
+        message=encodable(redacted(finding.message)),
+        hint=encodable(redacted(finding.hint)) if finding.hint else finding.hint,
     )
 
 
@@ -243,6 +248,8 @@ def _cell(text: str) -> str:
 
 def range_markdown(report: RangeReport) -> str:
     """A Markdown table of a range's verdicts, for $GITHUB_STEP_SUMMARY or a merge request note."""
+    from djgate.secretscan import redacted
+
     verdicts = report.verdicts
     refused = sum(v.blocking for v in verdicts)
     lines = [
@@ -254,7 +261,7 @@ def range_markdown(report: RangeReport) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for v in verdicts:
-        header = (v.changeset.message or "").split("\n", 1)[0]
+        header = redacted((v.changeset.message or "").split("\n", 1)[0])
         codes = sorted({f.code for f in v.findings if f.severity != "notice"})
         verdict = "refused" if v.blocking else "accepted"
         overridden = ", ".join(o.code for o in v.overrides)
@@ -265,18 +272,22 @@ def range_markdown(report: RangeReport) -> str:
         lines += ["", "**Overrides**", ""]
         for o in report.overrides:
             commit = (o.commit or "")[:12]
-            lines.append(f"- `{commit}` {o.code} by {_cell(o.author or 'unknown')}: {_cell(o.reason)}")
+            lines.append(
+                f"- `{commit}` {o.code} by {_cell(o.author or 'unknown')}: {_cell(redacted(o.reason))}"
+            )
     return "\n".join(lines) + "\n"
 
 
 def range_extra(report: RangeReport) -> dict[str, Any]:
+    from djgate.secretscan import redacted
+
     return {
         "commits": len(report.verdicts),
         "refused": sum(v.blocking for v in report.verdicts),
         "range": {"base": report.rev_range.base, "tip": report.rev_range.tip},
         "django_boots": report.django_boots,
         "overrides": [
-            {"commit": o.commit, "code": o.code, "reason": o.reason, "author": o.author}
+            {"commit": o.commit, "code": o.code, "reason": redacted(o.reason), "author": o.author}
             for o in report.overrides
         ],
     }
@@ -285,9 +296,10 @@ def range_extra(report: RangeReport) -> dict[str, Any]:
 def render(
     findings: Sequence[Finding], fmt: str, stream: IO[str], extra: dict[str, Any] | None = None
 ) -> str:
+    # A SARIF uri keeps the path's own bytes, percent-encoded; everything else shows `\xNN`.
+    findings = [_encodable(f, escape_path=fmt != "sarif") for f in findings]
     if fmt == "sarif":
         return render_sarif(findings)
-    findings = [_encodable(f) for f in findings]
     if fmt == "json":
         return render_json(findings, extra)
     if fmt == "github":

@@ -64,6 +64,22 @@ SECRET_HINT = (
 # -- DJG401 -------------------------------------------------------------------------------------------
 
 
+def _message_tokens(context: Context) -> Iterator[Finding]:
+    from djgate.secretscan import known_tokens
+
+    message = context.changeset.message
+    if message is None or context.changeset.source != "commit":
+        return
+    for number, line in enumerate(message.split("\n"), 1):
+        for match in known_tokens(line):
+            yield Finding(
+                "DJG401",
+                f"a token in the commit message, line {number}: {mask(match[0])}",
+                hint="rewrite the message without it (git rebase -i, reword) and rotate the token: "
+                "it is in every clone of the branch",
+            )
+
+
 @rule(
     "DJG401",
     "hardcoded-secret",
@@ -101,8 +117,13 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     example and template files (`.env.sample`, `*.example`, `*.template`, `*.dist`, `*_dummy.*`),
     documentation and CI or service definitions (`.github/workflows`, `.gitlab-ci.yml`,
     `docker-compose*.yml`). Known tokens (private keys, `AKIA...`, `ghp_...`, Slack, Stripe, signed JWTs,
-    ...) block everywhere."""
+    ...) block everywhere.
+
+    A recorded commit's message (in `check-range`) is searched for known tokens too: a message is in
+    every clone like a file. Whatever djgate prints of a commit's text shows such a token masked."""
     from djgate import secretscan
+
+    yield from _message_tokens(context)
 
     files = [
         f
