@@ -230,6 +230,24 @@ def test_new_type_hints_in_a_data_migration_are_upkeep(shop: Repo, djgate: Any) 
     assert check(djgate, "DJG304")[0] == 1  # what RunPython does changed
 
 
+def test_a_module_moved_under_a_migration_is_upkeep(shop: Repo, djgate: Any) -> None:
+    path = "orders/migrations/0002_order_note.py"
+    field = (
+        "import shop.utils.richtext\nfrom django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('orders', '0001_initial')]\n"
+        "    operations = [migrations.AddField('order', 'note', "
+        "shop.utils.richtext.RichTextField(sanitizer=shop.utils.richtext.clean_rich_text))]\n"
+    )
+    shop.put(path, field)
+    shop.commit("feat(orders): add the note")
+    shop.put(path, field.replace("shop.utils.richtext", "shop.richtext"))  # the package was flattened
+    assert check(djgate, "DJG304") == (0, [])
+
+    shop.put(path, field.replace("clean_rich_text", "strip_rich_text"))  # another sanitizer: a rewrite
+    assert check(djgate, "DJG304")[0] == 1
+
+
 def test_a_changed_operation_argument_is_a_rewrite(shop: Repo, djgate: Any) -> None:
     field = "        migrations.AddField('order', 'note', models.CharField(max_length={}, blank=True)),\n"
     path = "orders/migrations/0002_order_note.py"

@@ -459,7 +459,30 @@ def _behaviour(tree: ast.Module) -> str:
             target, value = _assignment(stmt)
             if target in ("dependencies", "run_before") and isinstance(value, ast.List | ast.Tuple):
                 value.elts.sort(key=ast.dump)  # an order Django does not read
-    return ast.dump(ast.Module(body=body, type_ignores=[]))
+    imported = {
+        (alias.asname or alias.name).split(".")[0]
+        for stmt in tree.body
+        if isinstance(stmt, ast.Import | ast.ImportFrom)
+        for alias in stmt.names
+    }
+    return ast.dump(_without_module_paths(ast.Module(body=body, type_ignores=[]), imported))
+
+
+def _without_module_paths(module: ast.Module, imported: set[str]) -> ast.AST:
+    """`saleor.core.utils.editorjs.clean_editor_js` read as `clean_editor_js` when its root is an imported
+    name: a module moved (a library renamed, a package split) is upkeep; what it names is the same."""
+    import ast
+
+    class Paths(ast.NodeTransformer):
+        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+            root: ast.expr = node
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in imported:
+                return ast.Name(id=node.attr, ctx=node.ctx)
+            return self.generic_visit(node)
+
+    return Paths().visit(module)  # type: ignore[no-any-return]
 
 
 @rule(
