@@ -130,7 +130,7 @@ def check_range(
     from djgate.engine import check_range as run
     from djgate.gitrepo import GitRepo
     from djgate.ranges import range_from_environment
-    from djgate.report import range_extra, range_markdown
+    from djgate.report import range_extra, range_markdown, sanitize
 
     repo = GitRepo.discover(bare=True)
     spec = rev_range or range_from_environment(os.environ, repo.upstream)
@@ -141,7 +141,7 @@ def check_range(
     else:
         config = commands.range_config(repo, resolved.requested_base)
     report = run(repo, config.with_cli(select, ignore), resolved)
-    if not report.verdicts and not allow_empty:
+    if not report.verdicts and not report.skipped and not allow_empty:
         raise DjgateError(f"the range {spec} has no commits; check it, or pass --allow-empty")
     if summary_path is not None:
         with summary_path.open("a", encoding="utf-8") as handle:
@@ -151,9 +151,13 @@ def check_range(
     if fmt == "text":
         overrides = f", {len(report.overrides)} override(s)" if report.overrides else ""
         boots = f", {report.django_boots} Django boot(s)" if report.django_boots else ""
+        skipped = f", {len(report.skipped)} more skipped by the configuration" if report.skipped else ""
         click.echo(
-            f"djgate: {extra['commits']} commit(s) in {spec}, {extra['refused']} refused{overrides}{boots}"
+            f"djgate: {extra['commits']} commit(s) in {spec}, {extra['refused']} refused"
+            f"{skipped}{overrides}{boots}"
         )
+        for skip in report.skipped:
+            click.echo(f"    skipped {skip.commit[:12]}: {sanitize(skip.reason)}")
     return code
 
 

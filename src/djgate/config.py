@@ -45,6 +45,7 @@ DEFAULT_SHARED_PATHS = (
 )
 
 SEVERITY_VALUES = ("error", "warning")
+REQUIRE_SCOPE_VALUES = ("apps", "always")
 
 
 NOTHING: Mapping[str, Any] = MappingProxyType({})
@@ -67,6 +68,10 @@ class Config(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, o
     probe_timeout: int = 60  # seconds the Django probe may take
     allow_overrides: tuple[str, ...] | None = None  # codes a Djgate-Allow trailer may turn off
     target_branch: str | None = None  # where changes merge (origin/main); default: the branch's upstream
+    require_scope: str = "apps"  # "apps": a scope when the change touches an app; "always": on every commit
+    github_squash: bool = False  # GitHub's squash-merge header `Title (#123)` passes the message rules
+    ignore_authors: tuple[str, ...] = ()  # globs on `name <email>`: such commits are skipped in a range
+    ignore_messages: tuple[str, ...] = ()  # regular expressions searched in the header: such commits skipped
     source: str = "defaults"  # where it was read from, for error messages
 
     def enabled(self, code: str) -> bool:
@@ -219,6 +224,30 @@ def _severities(key: str, raw: Any, source: str) -> dict[str, str]:
     return out
 
 
+def _bool(key: str, raw: Any, source: str) -> bool:
+    if not isinstance(raw, bool):
+        raise _fail(key, source, f"must be true or false, not {raw!r}")
+    return raw
+
+
+def _require_scope(key: str, raw: Any, source: str) -> str:
+    if raw not in REQUIRE_SCOPE_VALUES:
+        raise _fail(key, source, f'must be "apps" or "always", not {raw!r}')
+    return str(raw)
+
+
+def _regexes(key: str, raw: Any, source: str) -> tuple[str, ...]:
+    import re
+
+    patterns = _strings(key, raw, source)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _fail(key, source, f"{pattern!r} is not a regular expression ({exc})") from None
+    return patterns
+
+
 _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "types": _strings,
     "extra_scopes": _strings,
@@ -236,4 +265,8 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "probe_timeout": _positive_int,
     "allow_overrides": _codes,
     "target_branch": _string,
+    "require_scope": _require_scope,
+    "github_squash": _bool,
+    "ignore_authors": _strings,
+    "ignore_messages": _regexes,
 }

@@ -208,9 +208,34 @@ def check_files(
     return judge(facts, config, changeset, AppMap([], config), families).findings
 
 
+class Skipped(NamedTuple):
+    """A commit of a range not judged, and why (`ignore_authors`, `ignore_messages`)."""
+
+    commit: str
+    reason: str
+
+
+def skip_reason(config: Config, changeset: ChangeSet) -> str | None:
+    """Why the configuration says not to judge this commit; None: judge it."""
+    import re
+
+    author = changeset.author or ""
+    name, _, email = author.partition(" <")
+    for glob in config.ignore_authors:
+        pattern = ".*".join(".".join(map(re.escape, part.split("?"))) for part in glob.split("*"))
+        if any(re.fullmatch(pattern, who, re.IGNORECASE) for who in (author, name, email.rstrip(">"))):
+            return f"ignore_authors: {glob}"
+    header = (changeset.message or "").split("\n", 1)[0]
+    for regex in config.ignore_messages:
+        if re.search(regex, header):
+            return f"ignore_messages: {regex}"
+    return None
+
+
 class RangeReport(NamedTuple):
     rev_range: RevRange
     verdicts: list[Verdict]
+    skipped: Sequence[Skipped] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -233,13 +258,20 @@ def check_range(
     apps = AppMap(repo.apps(rev_range.tip), config)
     facts = RepoFacts(repo)
     families = tuple(families)
-    verdicts = []
+    verdicts: list[Verdict] = []
+    skipped: list[Skipped] = []
+    changesets: list[ChangeSet] = []  # every commit's files, skipped or not: the merge race is the branch's
     for changeset in repo.range_commits(rev_range):
-        verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base)
         files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
-        verdicts.append(verdict._replace(changeset=changeset._replace(files=files)))
+        changesets.append(changeset._replace(files=files))
+        reason = skip_reason(config, changeset)
+        if reason is not None:
+            skipped.append(Skipped(changeset.commit or "", reason))
+            continue
+        verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base)
+        verdicts.append(verdict._replace(changeset=changesets[-1]))
     if "migrations" in families and config.enabled("DJG302") and verdicts:
-        race = merge_race(repo, config, rev_range, [v.changeset for v in verdicts], apps)
+        race = merge_race(repo, config, rev_range, changesets, apps)
         if race:  # the tip's finding: through the same suppressions and overrides as every other
             tip = verdicts[-1]
             context = Context(
@@ -252,7 +284,7 @@ def check_range(
             message = Message.from_text(tip.changeset.message or "", tip.changeset.comment_char)
             found, used = overridden(list(settle(context, race)), message, config, tip.changeset)
             verdicts[-1] = tip._replace(findings=tip.findings + found, overrides=[*tip.overrides, *used])
-    return RangeReport(rev_range, verdicts)
+    return RangeReport(rev_range, verdicts, skipped)
 
 
 def merge_race(

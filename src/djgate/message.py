@@ -22,6 +22,8 @@ MERGE_PREFIXES = (
 # The merge GitHub makes for a pull request's refs/pull/N/merge: "Merge <sha> into <sha>".
 MERGE_SHAS = r"Merge [0-9a-f]{7,64} into [0-9a-f]{7,64}\Z"
 WIP_RE = r"(?i)\[?wip\b"
+# GitHub's default header for a squash merge: the pull request's title and number, `Title (#123)`.
+SQUASH_RE = r".*\S \(#\d+\)\Z"
 
 
 def decode(raw: bytes) -> str:
@@ -98,6 +100,16 @@ class Message(NamedTuple):
         while (match := re.match(REVERT_RE, header)) is not None:
             header = inner = match["inner"]
         return inner
+
+    @property
+    def reverts_merge(self) -> bool:
+        """git's (and GitHub's Revert button's) message for reverting a merge: `Revert "Merge ..."`."""
+        inner = self.reverted_header
+        return inner is not None and Message((inner,)).git_merge
+
+    @property
+    def github_squash(self) -> bool:
+        return re.match(SQUASH_RE, self.header) is not None
 
     @property
     def effective_header(self) -> str:

@@ -261,6 +261,9 @@ def range_markdown(report: RangeReport) -> str:
         lines.append(
             f"| `{v.changeset.short}` | {_cell(header)} | {verdict} | {' '.join(codes)} | {overridden} |"
         )
+    if report.skipped:
+        lines += ["", f"**Skipped** ({len(report.skipped)}, by the configuration)", ""]
+        lines += [f"- `{s.commit[:12]}` {_cell(s.reason)}" for s in report.skipped]
     if report.overrides:
         lines += ["", "**Overrides**", ""]
         for o in report.overrides:
@@ -275,6 +278,7 @@ def range_extra(report: RangeReport) -> dict[str, Any]:
         "refused": sum(v.blocking for v in report.verdicts),
         "range": {"base": report.rev_range.base, "tip": report.rev_range.tip},
         "django_boots": report.django_boots,
+        "skipped": [{"commit": s.commit, "reason": s.reason} for s in report.skipped],
         "overrides": [
             {"commit": o.commit, "code": o.code, "reason": o.reason, "author": o.author}
             for o in report.overrides

@@ -18,14 +18,26 @@ PATH_TOKEN = re.compile(
 
 
 def judged(context: Context) -> Message | None:
-    """The message, unless git wrote it or it is an autosquash commit meant to disappear (DJG108 judges
-    those in a range). A recorded merge commit with a message of its own is judged."""
+    """The message, unless git or a forge wrote it or it is an autosquash commit meant to disappear (DJG108
+    judges those in a range). A recorded merge commit with a message of its own is judged."""
     message, changeset = context.message, context.changeset
-    if message is None or message.autosquash:
+    if message is None or message.autosquash or generated(context):
         return None
     if changeset.merging or (changeset.is_merge and (changeset.source == "staged" or message.git_merge)):
         return None
     return message
+
+
+def generated(context: Context) -> bool:
+    """A message git or GitHub writes for a change that merges or unmerges a branch: the revert of a merge
+    (`git revert -m 1`, GitHub's Revert button) or, when configured, GitHub's squash `Title (#123)`. Neither
+    the message nor the scope rules judge it: its scope is a whole branch's, like a merge's."""
+    message = context.message
+    if message is None:
+        return False
+    if message.reverts_merge:
+        return True
+    return context.config.github_squash and message.github_squash and message.parsed() is None
 
 
 def header_of(context: Context) -> Header | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from djgate.findings import Finding
 from djgate.rules import Context, rule
-from djgate.rules.message import header_of
+from djgate.rules.message import generated, header_of
 
 LISTED_FILES = 8  # per app in a hint; the command still names every file
 
@@ -30,9 +30,11 @@ LISTED_FILES = 8  # per app in a hint; the command still names every file
 )
 def multiple_apps(context: Context) -> Iterator[Finding]:
     """The files a commit adds, changes, deletes or renames must belong to at most one Django app.
-    Files outside every app (settings, urls of the project package) and `shared_paths` are neutral."""
+    Files outside every app (settings, urls of the project package) and `shared_paths` are neutral.
+    Merges, and the reverts of merges git and GitHub write (`Revert "Merge ..."`), change a branch: not
+    judged."""
     changeset = context.changeset
-    if changeset.is_merge:
+    if changeset.is_merge or generated(context):
         return
     groups = context.apps.group(changeset.paths())
     if len(groups) < 2:
