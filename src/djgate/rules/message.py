@@ -49,6 +49,17 @@ def touched_apps(context: Context) -> list[str]:
     return list(context.apps.group(context.changeset.paths()))
 
 
+def no_app_hint(context: Context, type_: str, summary: str) -> str:
+    """What to write on a change that touches no app: no scope, or an `extra_scopes` entry."""
+    extra = context.config.extra_scopes
+    if context.config.require_scope == "always":
+        if extra:
+            return f"write: {type_}(<scope>): {summary}, with one of the extra_scopes: {', '.join(extra)}"
+        return 'no app is touched: list scopes such as "ci" in [tool.djgate] extra_scopes, and use one'
+    also = f", or one of the extra_scopes: {', '.join(extra)}" if extra else ""
+    return f"write: {type_}: {summary} (no scope{also})"
+
+
 def example_header(context: Context, type_: str = "feat", summary: str = "<what it does>") -> str:
     apps = touched_apps(context)
     scope = apps[0] if len(apps) == 1 else "<app>"
@@ -121,25 +132,34 @@ def unknown_type(context: Context) -> Iterator[Finding]:
     "DJG103",
     "missing-scope",
     needs_message=True,
-    summary="Header has no scope.",
+    summary="Header has no scope, and the change touches an app.",
     why="""
         The scope says which Django app the commit changes; reviewers and `git log -- <app>` rely on it,
         and djgate checks it against the files.
     """,
-    fix="Put the app label in parentheses after the type.",
+    fix="""
+        Put the app label in parentheses after the type. A change that touches no app (CI, tooling,
+        project settings) needs no scope; teams that want one there set `require_scope = "always"` and
+        list such scopes in `extra_scopes`.
+    """,
     bad="feat: add refund endpoint",
     good="feat(orders): add refund endpoint",
 )
 def missing_scope(context: Context) -> Iterator[Finding]:
-    """The header must name a scope in parentheses: the app the commit changes."""
+    """The header must name a scope in parentheses when the change touches an app's files (or no file at
+    all, as an empty commit): the app it changes. With `require_scope = "always"`, every header must (an
+    `extra_scopes` entry where no app is touched)."""
     header = header_of(context)
     if header is None or (header.scope or "").strip():
         return
-    yield Finding(
-        "DJG103",
-        "the header has no scope",
-        hint=f"write: {example_header(context, header.type, header.summary or '<what it does>')}",
-    )
+    summary = header.summary or "<what it does>"
+    if touched_apps(context) or not context.changeset.files:  # no file at all: nothing says no app
+        hint = f"write: {example_header(context, header.type, summary)}"
+    elif context.config.require_scope == "always":
+        hint = no_app_hint(context, header.type, summary)
+    else:
+        return
+    yield Finding("DJG103", "the header has no scope", hint=hint)
 
 
 @rule(

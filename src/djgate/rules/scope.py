@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from djgate.findings import Finding
 from djgate.rules import Context, rule
-from djgate.rules.message import generated, header_of
+from djgate.rules.message import generated, header_of, no_app_hint
 
 LISTED_FILES = 8  # per app in a hint; the command still names every file
 
@@ -71,19 +71,32 @@ def _listed(paths: list[str]) -> str:
         A scope that names another app than the one changed sends reviewers and `git log` readers to
         the wrong place; a non-app scope (deps, ci) on app code hides an app change.
     """,
-    fix="Use the label of the app whose files the commit changes.",
+    fix="""
+        Use the label of the app whose files the commit changes. A change that touches no app takes an
+        `extra_scopes` scope (ci, deps, docs), or none.
+    """,
     bad="git commit -m 'fix(orders): round totals'   # staged: billing/services.py",
     good="git commit -m 'fix(billing): round totals'  # staged: billing/services.py",
 )
 def scope_mismatch(context: Context) -> Iterator[Finding]:
-    """When the scope is an app label, the changed app files must belong to that app; an
-    `extra_scopes` scope may only be used on a change that touches no app files."""
+    """When the scope is an app label, the change must touch that app's files (a change of project
+    settings or CI files only touches no app); an `extra_scopes` scope may only be used on a change that
+    touches no app files. A change of no file at all (an empty commit) is not judged."""
     header = header_of(context)
-    if header is None or not header.scope or context.changeset.is_merge:
+    changeset = context.changeset
+    if header is None or not header.scope or changeset.is_merge or not changeset.files:
         return
     scope = header.scope.strip()
-    touched = list(context.apps.group(context.changeset.paths()))
-    if not touched or scope in touched:
+    touched = list(context.apps.group(changeset.paths()))
+    if scope in touched:
+        return
+    if not touched:
+        if scope in context.apps.labels:
+            yield Finding(
+                "DJG202",
+                f"scope '{scope}' names an app the change does not touch; it touches no app",
+                hint=no_app_hint(context, header.type, header.summary),
+            )
         return
     suggestion = f"write: {header.type}({touched[0]}): {header.summary}" if len(touched) == 1 else None
     if scope in context.apps.labels:
