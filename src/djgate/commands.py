@@ -81,7 +81,13 @@ def check_msg(
 
     text = decode(read_message(msg_file))
     session = Session(config_path, select, ignore)
-    return emit(check_message(session.repo, session.config, text), fmt)
+    code = emit(check_message(session.repo, session.config, text), fmt)
+    if code == 1 and fmt == "text":  # git drops a refused message: say how to get it back
+        import shlex
+
+        kept = shlex.quote(str(msg_file.absolute()))
+        echo(f"djgate: your message is kept; edit it again with: git commit -e -F {kept}", err=True)
+    return code
 
 
 def family_error(families: Sequence[str], on_files: bool) -> str | None:

@@ -4,6 +4,7 @@ commits); everything after that is the same rules and the same findings."""
 from __future__ import annotations
 
 import functools
+import os
 import posixpath
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -160,9 +161,20 @@ def _django(
 
 def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
     """commit-msg: the message being written, with the staged files it will commit."""
-    staged = repo.staged(message=text, lines=False)._replace(comment_char=repo.comment_char())
+    staged = repo.staged(message=text, lines=False)._replace(
+        comment_char=repo.comment_char(), temporary_index=temporary_index(repo)
+    )
     facts = RepoFacts(repo)
     return judge(facts, config, staged, AppMap(repo.apps(), config), MESSAGE_FAMILIES).findings
+
+
+def temporary_index(repo: GitRepo) -> bool:
+    """Whether git runs the hook on an index of its own: `git commit -a` commits from `index.lock`, `git
+    commit -- <paths>` from a `next-index-*.lock`; a plain commit names the repository's index."""
+    index = os.environ.get("GIT_INDEX_FILE")
+    if not index:
+        return False
+    return os.path.realpath(repo.root / index) != os.path.realpath(repo.git_dir / "index")
 
 
 def staged_target(repo: GitRepo, config: Config) -> Callable[[], str | None]:
@@ -174,6 +186,7 @@ def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED
     """pre-commit: the staged files, before the editor opens."""
     families = tuple(families)
     staged = repo.staged(lines=bool(set(families) - set(MESSAGE_FAMILIES)))
+    staged = staged._replace(temporary_index=temporary_index(repo))
     probe = None
     if "migrations" in families:
         from djgate.django.probe import start_probe  # Django imports while the rest is read

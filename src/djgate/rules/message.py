@@ -93,7 +93,8 @@ def closest(word: str, choices: list[str]) -> str | None:
     good="feat(orders): add refund endpoint",
 )
 def header_format(context: Context) -> Iterator[Finding]:
-    """The first line of the message must be `type(scope): summary` or `type(scope)!: summary`."""
+    """The first line of the message must be `type(scope): summary` or `type(scope)!: summary`. A near
+    miss gets its repair as the hint (`feat(orders) add x` -> `feat(orders): add x`)."""
     message = judged(context)
     if message is None:
         return
@@ -101,10 +102,30 @@ def header_format(context: Context) -> Iterator[Finding]:
         yield Finding("DJG101", "the commit message is empty", hint=f"write: {example_header(context)}")
     elif message.parsed() is None:
         header = message.effective_header
-        hint = f"write: {example_header(context, summary=header)}"
+        repaired = repaired_header(header)
+        hint = f"write: {repaired or example_header(context, summary=header)}"
         if re.match(r"[A-Za-z]+(\([^()]*\))?!?:\S", header):
             hint = "put one space after the colon; " + hint
         yield Finding("DJG101", f"header '{header}' is not `type(scope): summary`", hint=hint)
+
+
+def repaired_header(header: str) -> str | None:
+    """A header that is nearly `type(scope): summary`, made one: the colon and its one space put back
+    (`feat(orders) add x`, `feat(orders):add x`), a final period dropped. None when it is not nearly one."""
+    match = re.match(REPAIRABLE, header)
+    if match is None or not (match["scope"] or match["colon"]):
+        return None
+    summary = match["summary"].strip()
+    if summary.endswith(".") and not summary.endswith("..."):
+        summary = summary.rstrip(".").rstrip()
+    return f"{match['type']}{match['scope'] or ''}{match['bang'] or ''}: {summary or '<what it does>'}"
+
+
+# A header with a type, maybe a scope and `!`, then the colon missing or not followed by one space.
+REPAIRABLE = (
+    r"(?s)(?P<type>[A-Za-z][\w-]*)[^\S\n]*(?P<scope>\([^()]*\))?(?P<bang>!)?[^\S\n]*(?P<colon>:)?"
+    r"[^\S\n]*(?P<summary>.*)\Z"
+)
 
 
 @rule(
@@ -170,7 +191,8 @@ def missing_scope(context: Context) -> Iterator[Finding]:
     why="A scope nobody can map to an app defeats the point of scoping commits by app.",
     fix="""
         Use the label of the app the commit changes (`djgate` reads it from each app's apps.py), or add
-        scopes that are not apps (deps, ci, docs) to `[tool.djgate] extra_scopes`.
+        scopes that are not apps (deps, ci, docs) to `[tool.djgate] extra_scopes`: the hint prints the
+        line, e.g. `extra_scopes = ["ci"]` under `[tool.djgate]` in pyproject.toml.
     """,
     bad="feat(order): add refund endpoint",
     good="feat(orders): add refund endpoint",
@@ -187,11 +209,23 @@ def unknown_scope(context: Context) -> Iterator[Finding]:
     guess = apps[0] if len(apps) == 1 else closest(scope, known)
     if guess:
         hint = f"did you mean `{header.type}({guess})`?"
-    elif known:
-        hint = f"known scopes: {', '.join(known)}"
     else:
-        hint = "no Django app found; list scopes that are not apps in [tool.djgate] extra_scopes"
+        found = f"known scopes: {', '.join(known)}" if known else "no Django app found"
+        hint = f"{found}; to allow '{scope}', {extra_scope_line(context, scope)}"
     yield Finding("DJG104", f"scope '{scope}' is not an app label or an extra scope", hint=hint)
+
+
+def extra_scope_line(context: Context, scope: str) -> str:
+    """Where to add a scope that is not an app, as the exact line (with the scopes already listed)."""
+    import json
+
+    line = f"extra_scopes = {json.dumps([*context.config.extra_scopes, scope])}"
+    source = context.config.source
+    if source != "defaults" and "pyproject.toml" not in source:  # a --config file of its own
+        return f"set in {source}: {line}"
+    if context.config.extra_scopes:
+        return f"change the line in [tool.djgate] of pyproject.toml to: {line}"
+    return f"add under [tool.djgate] in pyproject.toml (create the file or the table if missing): {line}"
 
 
 @rule(

@@ -22,7 +22,9 @@ LISTED_FILES = 8  # per app in a hint; the command still names every file
     """,
     fix="""
         Commit each app separately: unstage the other apps' files with the `git restore --staged`
-        command djgate prints, commit, then stage and commit the rest. Files every commit may touch
+        command djgate prints, commit, then stage and commit the rest. After `git commit -a` or
+        `git commit -- <paths>` (git commits from an index of its own), djgate prints the
+        `git commit -- <paths of one app>` that commits one app. Files every commit may touch
         (lock files, docs) go in `shared_paths`; extra paths of an app (templates, tests) in `apps`.
     """,
     bad="git add orders/models.py billing/models.py && git commit -m 'feat(orders): add refunds'",
@@ -43,7 +45,10 @@ def multiple_apps(context: Context) -> Iterator[Finding]:
     keep = header.scope if header and header.scope in groups else max(groups, key=lambda a: len(groups[a]))
     listing = [f"{label}: {_listed(paths)}" for label, paths in groups.items()]
     others = [p for label, paths in groups.items() if label != keep for p in paths]
-    if changeset.source == "staged":
+    if changeset.source == "staged" and changeset.temporary_index:
+        command = "git commit -- " + " ".join(shlex.quote(p) for p in groups[keep])
+        action = f"commit one app at a time; {keep} first: {command}"
+    elif changeset.source == "staged":
         unstage = "git rm -q --cached --" if changeset.unborn else "git restore --staged --"
         command = f"{unstage} " + " ".join(shlex.quote(p) for p in others)
         action = f"keep {keep}, unstage the rest: {command}"
