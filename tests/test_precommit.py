@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -340,3 +342,29 @@ def test_a_change_touching_no_app_needs_no_scope(shop: HookedRepo) -> None:
     assert "write: chore: review the hooks (no scope, or one of the extra_scopes: deps, ci)" in result.output
     result = shop.hooked_commit("-m", "chore: review the hooks")
     assert result.code == 0, result.output
+
+
+def test_revert_of_a_merge_lands_and_check_range_agrees(shop: HookedRepo) -> None:
+    base = shop.head()
+    shop.git("checkout", "-q", "-b", "side")
+    for app in ("orders", "billing"):
+        append(shop, f"{app}/models.py", f"# {app}\n")
+        shop.stage(f"{app}/models.py")
+        assert shop.hooked_commit("-m", f"feat({app}): note the model").code == 0
+    shop.git("checkout", "-q", "main")
+    shop.git("merge", "-q", "--no-ff", "--no-edit", "side")
+    merge = shop.head()
+
+    result = shop.run_git("revert", "--no-edit", "-m", "1", merge)  # Revert "Merge branch 'side'"
+
+    assert result.code == 0, result.output
+    assert shop.head() != merge
+    assert shop.head_message().startswith("Revert \"Merge branch 'side'\"")
+    ci = subprocess.run(
+        [sys.executable, "-m", "djgate", "check-range", f"{base}..HEAD", "--ignore", "DJG301"],
+        cwd=shop.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ci.returncode == 0, ci.stdout + ci.stderr
