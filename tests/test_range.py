@@ -207,6 +207,15 @@ def test_sarif_is_valid(branch: Repo) -> None:
     for result_ in run["results"]:
         assert rule_ids[result_["ruleIndex"]] == result_["ruleId"]
         assert result_["properties"]["commit"]
+        # GitHub code scanning rejects a result without a location; commit findings sit on pyproject.toml:1.
+        (location,) = result_["locations"]
+        assert location["physicalLocation"] == {
+            "artifactLocation": {"uri": "pyproject.toml"},
+            "region": {"startLine": 1},
+        }
+        assert result_["partialFingerprints"]["djgateCommitFinding/v1"]
+    fingerprints = {r["partialFingerprints"]["djgateCommitFinding/v1"] for r in run["results"]}
+    assert len(fingerprints) == 2  # two findings, two alerts
     assert "## Why it matters" in run["tool"]["driver"]["rules"][0]["help"]["text"]
 
 

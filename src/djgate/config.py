@@ -73,6 +73,7 @@ class Config(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, o
     ignore_authors: tuple[str, ...] = ()  # globs on `name <email>`: such commits are skipped in a range
     ignore_messages: tuple[str, ...] = ()  # regular expressions searched in the header: such commits skipped
     source: str = "defaults"  # where it was read from, for error messages
+    configured: tuple[str, ...] = ()  # the keys the file sets (the others are defaults)
 
     def enabled(self, code: str) -> bool:
         if self.select and not any(code.startswith(s) for s in self.select):
@@ -135,8 +136,8 @@ def config_from_toml(data: bytes, source: str, dedicated: bool = False) -> Confi
 
 
 def parse_config(table: Mapping[str, Any], source: str) -> Config:
-    known = [name for name in Config._fields if name != "source"]
-    values: dict[str, Any] = {"source": source}
+    known = [name for name in Config._fields if name not in ("source", "configured")]
+    values: dict[str, Any] = {"source": source, "configured": tuple(table)}
     for key, raw in table.items():
         if key not in known:
             import difflib
@@ -270,3 +271,28 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "ignore_authors": _strings,
     "ignore_messages": _regexes,
 }
+
+
+def describe_config(config: Config, fmt: str = "text") -> str:
+    """`djgate config`: each key's effective value and where it came from, as text or JSON."""
+    import json
+
+    keys = [k for k in Config._fields if k not in ("source", "configured")]
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: plain(v) for k, v in value.items()}
+        return list(value) if isinstance(value, tuple) else value
+
+    rows = [
+        (k, plain(getattr(config, k)), config.source if k in config.configured else "default") for k in keys
+    ]
+    if fmt == "json":
+        values = [{"key": k, "value": v, "from": origin} for k, v, origin in rows]
+        return json.dumps({"source": config.source, "keys": values}, indent=2)
+    width = max(len(k) for k in keys)
+    lines = [
+        f"{k.ljust(width)} = {'(not set)' if v is None else json.dumps(v)}  # {origin}"
+        for k, v, origin in rows
+    ]
+    return "\n".join([f"# djgate configuration, read from {config.source}", *lines])

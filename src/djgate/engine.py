@@ -210,15 +210,19 @@ def check_files(
     any other named file whole (`pre-commit run --all-files` in CI, where nothing is staged)."""
     if paths is None:
         files = repo.whole_files()
+        whole = {f.path for f in files}
     else:
         staged = {f.path: f for f in repo.staged().files}
         named = list(dict.fromkeys(paths))
         rest = [p for p in named if p not in staged]
-        whole = {f.path: f for f in repo.whole_files(rest)} if rest else {}
-        files = [staged[p] if p in staged else whole[p] for p in named if p in staged or p in whole]
+        unstaged = {f.path: f for f in repo.whole_files(rest)} if rest else {}
+        files = [staged[p] if p in staged else unstaged[p] for p in named if p in staged or p in unstaged]
+        whole = set(unstaged)
     changeset = ChangeSet(files=tuple(files), source="staged", parents=(repo.head,) if repo.head else ())
     facts = RepoFacts(repo)
-    return judge(facts, config, changeset, AppMap([], config), families).findings
+    findings = judge(facts, config, changeset, AppMap([], config), families).findings
+    # A whole file is judged as if added, but nothing was: its findings do not say "added".
+    return [f._replace(message=f.message.removesuffix(" added")) if f.path in whole else f for f in findings]
 
 
 class Skipped(NamedTuple):
