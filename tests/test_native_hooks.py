@@ -95,7 +95,7 @@ def test_commit_a_refusal_prints_a_command_that_works_with_a(hooked: Repo) -> No
     # `git commit -a` commits from git's own index: unstaging from the user's index would change nothing.
     hooked.put("orders/views.py", "")
     hooked.put("billing/views.py", "")
-    hooked.commit("feat(orders): add views")
+    assert commit(hooked, "--no-verify", "-m", "feat(orders): add views")[0] == 0
     hooked.write("orders/views.py", "X = 1\n")
     hooked.write("billing/views.py", "X = 1\n")
 
@@ -124,3 +124,33 @@ def test_refused_message_says_how_to_get_it_back(hooked: Repo, tmp_path: Path) -
     editor = make_editor(tmp_path / "editor")
     code, output = commit(hooked, "-e", "-F", str(kept), editor=editor, append="")
     assert "Added a flag to orders" in editor.seen_text()  # the typed message comes back in the editor
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_comment_char_auto_keeps_what_git_keeps(hooked: Repo, edited: bool) -> None:
+    # core.commentChar=auto: the message starts a line with '#', so git comments with ';' and keeps '#123'.
+    hooked.git("config", "core.commentChar", "auto")
+    hooked.put("orders/views.py", "X = 1\n")
+    message = "feat(orders): add a flag\n#123 is fixed by this"
+    edit = ("-e",) if edited else ()
+    env_editor = make_editor(hooked.path.parent / "editor") if edited else None
+
+    code, output = commit(hooked, *edit, "-m", message, editor=env_editor)
+
+    assert code == 1 and "DJG106" in output, output  # what check-range says of the commit git would make
+    assert commit(hooked, "--no-verify", "-m", message)[0] == 0
+    assert hooked.git("log", "-1", "--format=%B").startswith(message)
+    result = subprocess.run(
+        [sys.executable, "-m", "djgate", "check-range", "HEAD~1..HEAD", "--ignore", "DJG301"],
+        cwd=hooked.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1 and "DJG106" in result.stdout
+    # No '#' in the message: git comments with '#', and its template is no part of the message.
+    editor = make_editor(hooked.path.parent / "editor2")
+    hooked.put("orders/views.py", "X = 2\n")
+    code, output = commit(hooked, "-e", "-m", "feat(orders): add a second flag", editor=editor)
+    assert code == 0, output
+    assert editor.seen_text().splitlines()[2].startswith("# ")

@@ -368,3 +368,17 @@ def test_revert_of_a_merge_lands_and_check_range_agrees(shop: HookedRepo) -> Non
         check=False,
     )
     assert ci.returncode == 0, ci.stdout + ci.stderr
+
+
+def test_comment_char_auto_judges_what_git_keeps(shop: HookedRepo, editor: Editor) -> None:
+    shop.git("config", "core.commentChar", "auto")
+    append(shop, "orders/models.py", ORDER_MODEL)
+    shop.stage("orders/models.py")
+
+    result = shop.hooked_commit("-e", "-m", "feat(orders): add the model\n#12 is fixed", env=editor.env())
+
+    assert result.code == 1 and "DJG106" in result.output, result.output  # git keeps '#12': ';' comments
+    assert "; Please enter the commit message" in editor.seen_text()
+    result = shop.hooked_commit("-e", "-m", "feat(orders): add the model\n\n#12 is fixed", env=editor.env())
+    assert result.code == 0, result.output
+    assert shop.head_message() == "feat(orders): add the model\n\n#12 is fixed"
