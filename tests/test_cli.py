@@ -120,7 +120,7 @@ def test_config_error_names_key_and_file(shop: Repo) -> None:
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(
         f"djgate: error: {shop.path / 'pyproject.toml'}: [tool.djgate] unknown key 'typos' (did you mean "
-        "'types'?); known keys: allow_overrides, apps, exclude,"
+        "'types'?); known keys: allow_overrides, apps, atomic_wrappers, exclude,"
     )
 
 

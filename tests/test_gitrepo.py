@@ -3,6 +3,7 @@ from __future__ import annotations
 import gc
 import itertools
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -395,3 +396,17 @@ def test_a_log_read_in_chunks_is_parsed_as_a_whole(repo: Repo) -> None:
         assert list(stream_log(chunks)) == whole
 
     split_anywhere()
+
+
+def test_a_commit_is_exported_whatever_its_export_attributes_say(repo: Repo, tmp_path: Path) -> None:
+    repo.put(".gitattributes", "orders/models.py export-ignore\norders/version.py export-subst\n")
+    repo.put("orders/models.py", "class Order:\n    pass\n")
+    repo.put("orders/version.py", "VERSION = '$Format:%H$'\n")
+    commit = repo.commit()
+    dest = tmp_path / "copy"
+    dest.mkdir()
+
+    GitRepo.discover().export_tree(dest, commit)
+
+    assert (dest / "orders/models.py").read_text() == "class Order:\n    pass\n"
+    assert (dest / "orders/version.py").read_text() == "VERSION = '$Format:%H$'\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -344,11 +345,9 @@ def test_pre_push_base_after_merging_the_remote_branch_in(pushed: Repo, recorded
     assert start != theirs
 
 
-def test_pre_push_first_push_of_a_history_says_the_root_is_not_checked(
-    shop: Repo, djgate, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    root = shop.git("rev-parse", "HEAD").strip()
-    tip = shop.commit("feat(orders): one")
+def test_pre_push_first_push_of_a_history_checks_it_from_the_root(shop: Repo, djgate, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    shop.commit("feat(orders): one")
+    tip = shop.commit("feat(orders): two")
     remote = tmp_path / "empty.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     shop.git("remote", "add", "origin", str(remote))
@@ -360,8 +359,26 @@ def test_pre_push_first_push_of_a_history_says_the_root_is_not_checked(
         shop, "push", "origin", "main", DJGATE=f"sh {recorder}", DJGATE_TEST_LOG=str(log)
     )
     assert code == 0, output
-    assert log.read_text().splitlines() == [f"check-range {root}..{tip}"]
-    assert f"the root commit {root} is not checked" in output
+    assert log.read_text().splitlines() == [f"check-range --root {tip}"]
+
+
+def test_check_range_from_the_root_judges_the_root_commit(repo: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    repo.app("orders")
+    repo.stage()
+    repo.put("pyproject.toml", '[tool.djgate]\nignore = ["DJG301"]\n')
+    repo.put("orders/debug.py", "breakpoint()\n")
+    root = repo.commit("feat(orders): start with a breakpoint")
+    repo.put("orders/views.py", "VIEW = 1\n")
+    repo.commit("feat(orders): add a view")
+
+    result = djgate("check-range", "--root", "--format", "json")
+
+    assert result.code == 1, result.err
+    data = json.loads(result.out)
+    assert [(f["code"], f["commit"]) for f in data["findings"] if f["severity"] == "error"] == [
+        ("DJG502", root)
+    ]
+    assert data["summary"]["commits"] == 2
 
 
 def test_pre_push_chains_the_original_with_the_same_stdin(pushed: Repo, djgate, recorded) -> None:  # type: ignore[no-untyped-def]

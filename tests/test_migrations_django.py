@@ -552,6 +552,9 @@ def test_a_signal_leaves_no_copy_and_no_probe_behind(project: Repo, tmp_path: Pa
         env={**os.environ, "TMPDIR": str(temp)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        # A suite started in the background (`pytest &`) ignores SIGINT, and Python keeps an ignored
+        # SIGINT ignored: give djgate the default, as at a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 30

@@ -1,11 +1,14 @@
-"""djgate-workflow through the real pre-commit framework: its findings are warnings, shown on a commit that
-lands (the hook is verbose), until the team makes a rule an error; then the commit is refused until fixed."""
+"""djgate-workflow and djgate through the real pre-commit framework: their findings are warnings, shown on
+the terminal of a commit that lands (a passing hook's output is not shown otherwise, and `verbose` would
+print the hook's name and duration on every commit), until the team makes a rule an error; then the commit
+is refused until fixed."""
 
 from __future__ import annotations
 
 import re
+import shlex
 
-from .precommit_support import HookedRepo, RepoFactory
+from .precommit_support import CommitResult, HookedRepo, RepoFactory
 
 VIEW = """import requests
 from django.shortcuts import get_object_or_404, redirect
@@ -22,9 +25,19 @@ def cancel(request, pk):
 """
 
 
-def outcome(repo: HookedRepo, output: str) -> str | None:
-    match = re.search(rf"{re.escape(repo.source.name_of('djgate-workflow'))}\.+(Passed|Failed)", output)
+def outcome(repo: HookedRepo, output: str, hook_id: str = "djgate-workflow") -> str | None:
+    # At a terminal a passing hook's warnings stand between its name's dots and its "Passed".
+    match = re.search(
+        rf"{re.escape(repo.source.name_of(hook_id))}\.+(?:\n.*?\n)??(Passed|Failed)", output, re.S
+    )
     return match[1] if match else None
+
+
+def commit_at_a_terminal(repo: HookedRepo, message: str) -> CommitResult:
+    """`git commit -m MESSAGE` typed at a terminal (a pseudo-terminal made by `script`)."""
+    done = repo._run(["script", "-qec", shlex.join(["git", "commit", "-m", message]), "/dev/null"], None)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", done.output)  # a terminal gets colours
+    return CommitResult(done.code, plain.replace("\r\n", "\n"))
 
 
 def test_warnings_show_on_a_commit_that_lands_and_block_once_configured(precommit_repo: RepoFactory) -> None:
@@ -32,7 +45,7 @@ def test_warnings_show_on_a_commit_that_lands_and_block_once_configured(precommi
     repo.write("orders/views.py", VIEW)
     repo.stage("orders/views.py")
 
-    warned = repo.hooked_commit("-m", "feat(orders): cancel orders")
+    warned = commit_at_a_terminal(repo, "feat(orders): cancel orders")
 
     assert warned.code == 0, warned.output
     assert outcome(repo, warned.output) == "Passed"
@@ -64,3 +77,26 @@ def test_warnings_show_on_a_commit_that_lands_and_block_once_configured(precommi
     assert outcome(repo, accepted.output) == "Passed"
     assert "DJG601" not in accepted.output
     assert repo.head() != head
+
+
+def test_the_djgate_hook_says_nothing_when_there_is_nothing(precommit_repo: RepoFactory) -> None:
+    repo = precommit_repo(hooks=("djgate",))
+    repo.write("orders/views.py", "def index(request):\n    return None\n")
+    repo.stage("orders/views.py")
+
+    quiet = commit_at_a_terminal(repo, "feat(orders): add the index view")
+
+    assert quiet.code == 0, quiet.output
+    assert outcome(repo, quiet.output, "djgate") == "Passed"
+    assert "hook id" not in quiet.output and "duration" not in quiet.output
+
+    repo.write("orders/views.py", VIEW)
+    repo.stage("orders/views.py")
+    warned = commit_at_a_terminal(repo, "feat(orders): cancel orders")
+
+    assert warned.code == 0, warned.output
+    assert "orders/views.py:9: DJG601 (warning) requests.post() without a timeout" in warned.output
+    assert "hook id" not in warned.output
+
+    without_terminal = repo.hooked_commit("--allow-empty", "-m", "chore(orders): nothing")
+    assert without_terminal.code == 0 and "DJG6" not in without_terminal.output

@@ -402,8 +402,35 @@ def test_bot_commits_are_skipped_and_listed(branch: Repo, djgate, tmp_path: Path
         {"commit": ci, "reason": "ignore_messages: ^\\[pre-commit\\.ci\\]"},
     ]
     assert data["summary"]["commits"] == 3
+    assert run_json(djgate, "main..topic", "--config", str(config), "--jobs", "2") == (code, data)
     text = djgate("check-range", "main..topic", "--config", str(config)).out
     assert "2 more skipped" in text and f"skipped {by_bot[:12]}: ignore_authors: dependabot[bot]" in text
     summary = tmp_path / "summary.md"
     djgate("check-range", "main..topic", "--config", str(config), "--summary", str(summary))
     assert f"`{ci[:12]}` ignore_messages" in summary.read_text()
+
+
+def test_a_long_range_judged_in_parallel_says_the_same(
+    branch: Repo, djgate, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from djgate import engine
+
+    for i in range(7):
+        commit(branch, f"feat(orders): step {i}", f"orders/step_{i}.py")
+        if i % 3 == 0:
+            branch.put(f"billing/debug_{i}.py", "breakpoint()\n")
+            branch.commit(f"fix(billing): debug {i}")
+    alone = run_json(djgate, "main..topic")
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(engine, "MAX_WORKERS", 3)
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: 3)
+    parallel = engine._judge_in_parallel
+    calls: list[int] = []
+    monkeypatch.setattr(engine, "_judge_in_parallel", lambda *args: calls.append(args[-1]) or parallel(*args))
+    together = run_json(djgate, "main..topic")
+
+    assert calls == [3]  # three processes judged it
+    assert together == alone
+    assert run_json(djgate, "main..topic", "--jobs", "2") == alone
+    assert calls == [3, 2]
+    assert alone[0] == 1 and len(alone[1]["findings"]) == 3

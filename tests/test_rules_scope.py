@@ -53,12 +53,15 @@ def test_split_command_keeps_the_scoped_app_and_quotes_paths(shop: Repo, djgate)
     assert finding["hint"].endswith("git restore --staged -- 'orders/a b.py' orders/c.py")
 
 
-def test_first_commit_uses_rm_cached(repo: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+def test_the_first_commit_starts_every_app_at_once(repo: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
     repo.app("orders")
     repo.app("billing")
     repo.stage()
-    (finding,) = findings(djgate, "check-staged", "--family", "scope")
-    assert "git rm -q --cached --" in finding["hint"]
+    assert findings(djgate, "check-staged", "--family", "scope") == []  # judged on its message only
+    repo.commit("feat(orders): start the shop")
+    repo.put("orders/a.py", "A = 1\n")
+    repo.put("billing/b.py", "B = 1\n")
+    assert [f["code"] for f in findings(djgate, "check-staged", "--family", "scope")] == ["DJG201"]
 
 
 def test_rename_across_apps_touches_both(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
@@ -148,3 +151,83 @@ def test_commit_mode_hint_for_a_multi_app_commit(shop: Repo) -> None:
     (finding,) = check_range(git, Config(), git.resolve_range(f"{sha}~1..{sha}")).findings
     assert (finding.code, finding.commit) == ("DJG201", sha)
     assert "git rebase -i" in (finding.hint or "")
+
+
+# What Django would load, on layouts seen in real projects: each false positive next to a true positive.
+
+ADMIN_CONFIG = """from django.contrib.admin.apps import AdminConfig
+
+
+class ShopAdminConfig(AdminConfig):
+    name = "django.contrib.admin"
+    default_site = "shop.admin.ShopAdminSite"
+"""
+LOADER_MODULE = """from ..core.dataloaders import DataLoader
+
+
+class OrdersByCustomerLoader(DataLoader):
+    context_key = "orders_by_customer"
+"""
+TEST_SETTINGS = """from shop.settings import *  # noqa: F403
+
+INSTALLED_APPS.append("shop.tests")  # noqa: F405
+"""
+
+
+def scope_codes(djgate) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f["code"] for f in findings(djgate, "check-staged", "--family", "scope")]
+
+
+def test_a_contrib_config_does_not_make_the_project_package_an_app(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.put("shop/apps.py", ADMIN_CONFIG)
+    shop.commit()
+    stage(shop, "shop/settings.py", "shop/urls.py", "orders/models.py")
+    assert scope_codes(djgate) == []
+    stage(shop, "billing/models.py")
+    assert scope_codes(djgate) == ["DJG201"]
+
+
+def test_a_dataloader_module_named_apps_py_is_no_app(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.put("shop/graphql/orders/loaders/apps.py", LOADER_MODULE)
+    shop.commit()
+    stage(shop, "shop/graphql/orders/loaders/customers.py", "orders/models.py")
+    assert scope_codes(djgate) == []
+    stage(shop, "billing/models.py")
+    assert scope_codes(djgate) == ["DJG201"]
+
+
+def test_a_tests_package_only_test_settings_install_is_no_app(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.put("shop/tests/settings.py", TEST_SETTINGS)
+    shop.put("shop/tests/migrations/__init__.py", "")
+    shop.put("shop/tests/migrations/0001_initial.py", "")
+    shop.commit()
+    stage(shop, "shop/tests/settings.py", "shop/tests/fixtures.py", "orders/models.py")
+    assert scope_codes(djgate) == []
+    stage(shop, "billing/models.py")
+    assert scope_codes(djgate) == ["DJG201"]
+
+
+def test_an_installed_app_with_neither_apps_py_nor_migrations_counts(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.put("shop/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'orders', 'billing', 'seo']\n")
+    shop.put("seo/__init__.py", "")
+    shop.commit()
+    stage(shop, "seo/sitemaps.py", "seo/templatetags/seo.py")
+    assert scope_codes(djgate) == []
+    stage(shop, "orders/models.py")
+    (finding,) = findings(djgate, "check-staged", "--family", "scope")
+    assert finding["message"] == "the change touches 2 apps: orders, seo"
+
+
+def test_an_apps_py_naming_its_parent_package(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.put("profiles/__init__.py", "")
+    shop.put("profiles/config/__init__.py", "")
+    shop.put(
+        "profiles/config/apps.py",
+        "from django.apps import AppConfig\n\n\nclass ProfilesConfig(AppConfig):\n    name = 'profiles'\n",
+    )
+    shop.commit()
+    stage(shop, "profiles/models.py", "profiles/views.py")
+    assert scope_codes(djgate) == []
+    stage(shop, "orders/models.py")
+    (finding,) = findings(djgate, "check-staged", "--family", "scope")
+    assert finding["message"] == "the change touches 2 apps: orders, profiles"

@@ -578,6 +578,246 @@ class Migration(migrations.Migration):
     dependencies = [("orders", "0001_initial")]
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
 
+# == own-wrapper-module orders/tracing.py
+from contextlib import contextmanager
+
+from django.db import transaction
+from opentelemetry import trace
+
+tracer = trace.get_tracer(__name__)
+
+
+@contextmanager
+def traced_atomic_transaction():
+    with transaction.atomic():
+        with tracer.start_as_current_span("transaction") as span:
+            span.set_attribute("component", "orm")
+            yield
+
+
+@contextmanager
+def otel_trace(span_name):
+    with tracer.start_as_current_span(span_name):
+        yield
+
+# == own-wrapper-with orders/checkout_complete.py
+from .models import Checkout, Order
+from .tracing import otel_trace, traced_atomic_transaction
+
+
+def complete(checkout):
+    with traced_atomic_transaction():
+        order = Order.objects.create(customer=checkout.customer, total=checkout.total)
+        checkout.lines.all().update(order=order)
+        Checkout.objects.filter(pk=checkout.pk).delete()
+    return order
+
+
+def abandon(checkout):
+    with otel_trace("checkout.abandon"):
+        checkout.lines.all().delete()  # expect: DJG602
+        Checkout.objects.filter(pk=checkout.pk).delete()
+
+# == own-wrapper-decorator orders/mutations/fulfil.py
+from ..models import Fulfillment, Order, OrderEvent
+from ..tracing import otel_trace, traced_atomic_transaction
+
+
+@traced_atomic_transaction()
+def fulfil(order, lines):
+    fulfillment = Fulfillment.objects.create(order=order)
+    fulfillment.lines.bulk_create(lines)
+    Order.objects.filter(pk=order.pk).update(status="fulfilled")
+
+
+@otel_trace("orders.cancel")
+def cancel(order):
+    order.status = "cancelled"
+    order.save()  # expect: DJG602
+    OrderEvent.objects.create(order=order, kind="cancelled")
+
+# == own-wrapper-from-another-app billing/refunds_traced.py
+from orders import tracing
+from orders.tracing import traced_atomic_transaction
+
+from billing.models import Refund
+
+
+def refund(payment, amount):
+    with traced_atomic_transaction():
+        Refund.objects.create(payment=payment, amount=amount)
+        payment.refunds_total += amount
+        payment.save()
+
+
+def refund_all(payment):
+    with tracing.traced_atomic_transaction():
+        Refund.objects.create(payment=payment, amount=payment.total)
+        payment.save()
+
+
+def refund_untraced(payment, amount):
+    Refund.objects.create(payment=payment, amount=amount)  # expect: DJG602
+    payment.save()
+
+# == decorator-wrapper-same-module billing/settlement.py
+import functools
+
+from django.db import transaction
+
+from billing.models import Ledger, Settlement
+
+
+def atomic_with_audit(func):
+    @functools.wraps(func)
+    def inner(*args, **kwargs):
+        with transaction.atomic():
+            return func(*args, **kwargs)
+
+    return inner
+
+
+def with_audit(func):
+    @functools.wraps(func)
+    def inner(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return inner
+
+
+@atomic_with_audit
+def settle(batch):
+    Settlement.objects.create(batch=batch)
+    Ledger.objects.filter(batch=batch).update(settled=True)
+
+
+@with_audit
+def settle_late(batch):
+    Settlement.objects.create(batch=batch)  # expect: DJG602
+    Ledger.objects.filter(batch=batch).update(settled=True)
+
+# == wrapper-returns-atomic catalog/replica.py
+from django.db import transaction
+
+from catalog.models import Price, Product
+
+
+def primary_atomic():
+    return transaction.atomic(using="primary")
+
+
+def reprice(product, amount):
+    with primary_atomic():
+        Price.objects.create(product=product, amount=amount)
+        Product.objects.filter(pk=product.pk).update(price=amount)
+
+# == row-lock-in-the-callers-transaction catalog/allocations.py
+from catalog.models import Allocation, Stock
+
+
+def allocation_qs_select_for_update():
+    return Allocation.objects.select_related("stock").select_for_update(of=("self",))
+
+
+def deallocate(lines):
+    allocations = list(allocation_qs_select_for_update().filter(line__in=lines))
+    for allocation in allocations:
+        allocation.stock.quantity_allocated -= allocation.quantity_allocated
+        allocation.quantity_allocated = 0
+    Allocation.objects.bulk_update(allocations, ["quantity_allocated"])
+    Stock.objects.bulk_update([a.stock for a in allocations], ["quantity_allocated"])
+
+
+def release(stock_id, lines):
+    Allocation.objects.filter(line__in=lines).delete()
+    Stock.objects.select_for_update().filter(pk=stock_id).update(quantity_allocated=0)
+
+# == row-lock-in-its-own-block catalog/restock.py
+from django.db import transaction
+
+from catalog.models import Stock, StockEvent
+
+
+def restock(stock_id, quantity, user):
+    StockEvent.objects.create(stock_id=stock_id, kind="restock", user=user)  # expect: DJG602
+    with transaction.atomic():
+        stock = Stock.objects.select_for_update().get(pk=stock_id)
+        stock.quantity += quantity
+        stock.save()
+    StockEvent.objects.create(stock_id=stock_id, kind="restocked", user=user)
+
+# == helpers-in-the-callers-transaction orders/checkout_flow.py
+from django.db import transaction
+
+from .models import Checkout, Order, OrderLine
+from .tracing import traced_atomic_transaction
+
+
+def _create_order(checkout):
+    order = Order.objects.create(customer=checkout.customer)
+    OrderLine.objects.bulk_create([OrderLine(order=order, sku=line.sku) for line in checkout.lines.all()])
+    return order
+
+
+def _release(checkout):
+    Checkout.objects.filter(pk=checkout.pk).update(locked=False)  # expect: DJG602
+    OrderLine.objects.filter(checkout=checkout).delete()
+
+
+def place(checkout):
+    order = Order.objects.create(customer=checkout.customer)  # expect: DJG602
+    OrderLine.objects.bulk_create([OrderLine(order=order, sku=line.sku) for line in checkout.lines.all()])
+    return order
+
+
+def complete(checkout):
+    with traced_atomic_transaction():
+        order = _create_order(checkout)
+        _release(checkout)
+    return order
+
+
+def complete_now(checkout):
+    with transaction.atomic():
+        return place(checkout)
+
+
+def abandon(checkout):
+    _release(checkout)
+
+# == method-in-the-callers-transaction catalog/bulk_mutations.py
+from orders.tracing import traced_atomic_transaction
+
+from catalog.models import Product, ProductMedia
+from catalog.mutations import BaseMutation
+
+
+class ProductBulkCreate(BaseMutation):
+    @classmethod
+    def save(cls, products, media):
+        Product.objects.bulk_create(products)
+        ProductMedia.objects.bulk_create(media)
+
+    @classmethod
+    @traced_atomic_transaction()
+    def perform_mutation(cls, root, info, **data):
+        products, media = cls.clean_products(data)
+        cls.save(products, media)
+        return cls(products=products)
+
+
+class ProductBulkImport(BaseMutation):
+    @classmethod
+    def save(cls, products, media):
+        Product.objects.bulk_create(products)  # expect: DJG602
+        ProductMedia.objects.bulk_create(media)
+
+    @classmethod
+    def perform_mutation(cls, root, info, **data):
+        products, media = cls.clean_products(data)
+        cls.save(products, media)
+        return cls(products=products)
+
 # == test-file billing/tests/test_transfers.py
 def test_transfer(account_factory):
     source = account_factory(balance=10)
@@ -1108,6 +1348,95 @@ def import_skus(codes):
         codes = [c for c in codes if c]
     Sku.objects.bulk_create([Sku(code=c) for c in codes], ignore_conflicts=True)
 
+# == integrity-error-elsewhere billing/subscriptions.py
+from django.db import IntegrityError
+
+from billing.models import Subscription
+
+
+def activate(user, plan):
+    try:
+        subscription = Subscription.objects.get(user=user)
+    except Subscription.DoesNotExist:
+        subscription = Subscription.objects.create(user=user, plan=plan)  # expect: DJG602 DJG604
+    try:
+        subscription.renewals.create(plan=plan)
+    except IntegrityError:
+        pass
+    return subscription
+
+# == dummy-user-then-update-fields orders/confirmations.py
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+
+from orders.models import Customer
+from orders.tokens import confirmation_token
+
+
+def confirm_email(email, token):
+    unknown = False
+    try:
+        customer = Customer.objects.get(email=email)
+    except ObjectDoesNotExist:
+        # a stand-in, so that an unknown address takes as long to refuse as a known one
+        unknown = True
+        customer = Customer()
+    valid = confirmation_token.check_token(customer, token)
+    if not valid or unknown:
+        raise ValidationError({"token": "invalid"})
+    customer.is_confirmed = True
+    customer.save(update_fields=["is_confirmed", "updated_at"])
+
+# == create-under-integrity-error orders/contacts.py
+from django.db import IntegrityError, transaction
+
+from orders.models import Organization
+
+
+def organization_for(info):
+    try:
+        organization = Organization.objects.get(lookup_key=info["lookup_key"])
+    except Organization.DoesNotExist:
+        try:
+            with transaction.atomic():
+                organization = Organization.objects.create(**info)
+        except IntegrityError:
+            # created by another worker since the get: read it again
+            organization = Organization.objects.get(lookup_key=info["lookup_key"])
+    return organization
+
+# == save-under-integrity-error-tuple catalog/documents.py
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from catalog.models import Document
+
+
+async def store(item):
+    try:
+        document = await Document.objects.aget(external_id=item.external_id)
+    except Document.DoesNotExist:
+        document = Document(external_id=item.external_id, source=item.source)
+    document.sha1 = item.sha1
+    try:
+        await document.asave()
+    except (IntegrityError, ValidationError):
+        item.mark_failed("duplicate document")
+        return None
+    return document
+
+# == missing-parent-then-reply catalog/comments.py
+from django.http import Http404
+
+from catalog.models import Comment
+
+
+def reply(parent_id, author, text):
+    try:
+        parent = Comment.objects.get(pk=parent_id)
+    except Comment.DoesNotExist:
+        raise Http404("no such comment") from None
+    return Comment.objects.create(parent=parent, author=author, text=text)
+
 # == not-found-then-other-create orders/claims.py
 from django.http import Http404
 
@@ -1502,6 +1831,121 @@ def test_the_hint_names_the_services_module_of_the_app(repo: Repo, djgate) -> No
         finding["hint"]
         == "move the writes into a function of apps/shop_orders/services.py and call it from the view"
     )
+
+
+# -- the project's own atomic wrappers (DJG602) -------------------------------------------------------------
+
+TRACING = """from contextlib import contextmanager
+
+from django.db import transaction
+
+
+@contextmanager
+def traced_atomic_transaction():
+    with transaction.atomic():
+        yield
+
+
+@contextmanager
+def traced(name):
+    yield
+"""
+
+CHECKOUT = """from orders.tracing import traced, traced_atomic_transaction
+
+from orders.models import Checkout, Order
+
+
+def complete(checkout):
+    with traced_atomic_transaction():
+        order = Order.objects.create(customer=checkout.customer)
+        Checkout.objects.filter(pk=checkout.pk).delete()
+    return order
+
+
+def touch(checkout):
+    with traced("touch"):
+        checkout.save()
+"""
+
+
+def test_a_committed_wrapper_is_read_only_for_the_function_that_needs_it(  # type: ignore[no-untyped-def]
+    shop: Repo, djgate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from djgate.engine import RepoFacts
+
+    asked: list[str] = []
+    read = RepoFacts.path_contents
+
+    def recorded(self: RepoFacts, changeset, paths):  # type: ignore[no-untyped-def]
+        paths = list(paths)
+        asked.extend(paths)
+        return read(self, changeset, paths)
+
+    monkeypatch.setattr(RepoFacts, "path_contents", recorded)
+    shop.write("orders/tracing.py", TRACING)
+    shop.write("orders/checkout.py", CHECKOUT)
+    shop.stage()
+    shop.commit()
+    # One write in touch(): nothing to read.
+    shop.put("orders/checkout.py", CHECKOUT.replace('traced("touch")', 'traced("checkout.touch")'))
+    assert codes(djgate) == [] and asked == []
+    # complete() has two writes: the module its wrapper comes from is read, and nothing else.
+    shop.put("orders/checkout.py", CHECKOUT.replace("customer=checkout.customer", "customer=checkout.owner"))
+    assert codes(djgate) == []
+    assert asked == ["orders/tracing.py", "orders/tracing/__init__.py"]
+    # Two writes under a context manager that does not enter atomic: reported.
+    shop.put(
+        "orders/checkout.py", CHECKOUT.replace("        checkout.save()\n", "        checkout.save()\n" * 2)
+    )
+    assert codes(djgate) == [("DJG602", "orders/checkout.py", 15)]
+
+
+def test_wrappers_of_a_project_whose_packages_sit_under_a_source_root(repo: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    repo.app("netbox/dcim", name="dcim")
+    repo.write("netbox/utilities/__init__.py")
+    repo.write("netbox/utilities/transactions.py", TRACING)
+    repo.stage()
+    repo.commit()
+    service = (
+        "from utilities.transactions import traced_atomic_transaction\n\nfrom dcim.models import Cable, Path\n\n\n"
+        "@traced_atomic_transaction()\ndef connect(a, b):\n    cable = Cable.objects.create(a=a, b=b)\n"
+        "    Path.objects.filter(origin=a).update(cable=cable)\n"
+    )
+    repo.put("netbox/dcim/services.py", service)
+    assert codes(djgate) == []
+    repo.put("netbox/dcim/services.py", service.replace("@traced_atomic_transaction()\n", ""))
+    assert codes(djgate) == [("DJG602", "netbox/dcim/services.py", 7)]
+
+
+LIBRARY_WRAPPER = """from payments_sdk.db import locked_atomic
+
+from billing.models import Charge, Wallet
+
+
+def charge(wallet, amount):
+    with locked_atomic(wallet):
+        Charge.objects.create(wallet=wallet, amount=amount)
+        Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance - amount)
+"""
+
+
+@pytest.mark.parametrize("name", ["payments_sdk.db.locked_atomic", "db.locked_atomic", "locked_atomic"])
+def test_configured_atomic_wrappers(shop: Repo, djgate, name: str) -> None:  # type: ignore[no-untyped-def]
+    shop.put("billing/charges.py", LIBRARY_WRAPPER)
+    assert codes(djgate) == [("DJG602", "billing/charges.py", 8)]  # a library's module is not read
+    shop.write("pyproject.toml", f'[tool.djgate]\natomic_wrappers = ["{name}"]\n')
+    assert codes(djgate) == []
+    shop.write("pyproject.toml", '[tool.djgate]\natomic_wrappers = ["sdk_db.locked_atomic"]\n')
+    assert codes(djgate) == [("DJG602", "billing/charges.py", 8)]
+
+
+@pytest.mark.parametrize("value", ['"locked_atomic"', '["payments sdk.locked"]', '["a..b"]', "[1]"])
+def test_atomic_wrappers_must_be_a_list_of_dotted_names(shop: Repo, djgate, value: str) -> None:  # type: ignore[no-untyped-def]
+    shop.write("pyproject.toml", f"[tool.djgate]\natomic_wrappers = {value}\n")
+    result = djgate("check-staged", "--family", "workflow")
+    assert result.code == 2
+    assert "[tool.djgate] atomic_wrappers:" in result.err
 
 
 # -- doors, severities, silencing -----------------------------------------------------------------------------

@@ -116,11 +116,25 @@ def check_staged(
     help="Append a Markdown table of the verdicts to this file (e.g. $GITHUB_STEP_SUMMARY).",
 )
 @click.option("--allow-empty", is_flag=True, help="An empty range passes instead of being an error.")
+@click.option(
+    "--root",
+    "from_root",
+    is_flag=True,
+    help="REV_RANGE is one commit (TIP): judge it and every commit before it, the root commit included.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Processes judging the range (default: one per core for 200 commits or more, else one).",
+)
 @common_options
 def check_range(
     rev_range: str | None,
     summary_path: Path | None,
     allow_empty: bool,
+    from_root: bool,
+    jobs: int | None,
     fmt: str,
     config_path: Path | None,
     select: Any,
@@ -135,14 +149,21 @@ def check_range(
     from djgate.report import range_extra, range_markdown, sanitize
 
     repo = GitRepo.discover(bare=True)
-    spec = rev_range or range_from_environment(os.environ, repo.upstream)
-    resolved = repo.resolve_range(spec)
-    # The branch under review is not trusted: its configuration could turn the gates off.
+    if from_root:
+        spec = rev_range or "HEAD"
+        resolved = repo.resolve_root(spec)
+    else:
+        spec = rev_range or range_from_environment(os.environ, repo.upstream)
+        resolved = repo.resolve_range(spec)
+    # The branch under review is not trusted: its configuration could turn the gates off. A history
+    # judged from its root has no target branch: its own configuration is all there is (a first push).
     if config_path is not None:
         config = load_config(repo.root, config_path)
+    elif from_root:
+        config = commands.range_config(repo, resolved.tip) if repo.bare else load_config(repo.root)
     else:
         config = commands.range_config(repo, resolved.requested_base)
-    report = run(repo, config.with_cli(select, ignore), resolved)
+    report = run(repo, config.with_cli(select, ignore), resolved, jobs=jobs)
     if not report.verdicts and not report.skipped and not allow_empty:
         raise DjgateError(f"the range {spec} has no commits; check it, or pass --allow-empty")
     if summary_path is not None:

@@ -72,9 +72,24 @@ def echo(text: str, err: bool = False) -> None:
 
 def emit(findings: Sequence[Finding], fmt: str, extra: dict[str, Any] | None = None) -> int:
     out = render(findings, fmt, sys.stdout, extra)
+    code = 1 if any(f.blocking for f in findings) else 0
     if out:
         echo(out)
-    return 1 if any(f.blocking for f in findings) else 0
+        if code == 0 and fmt == "text" and os.environ.get("PRE_COMMIT") == "1":
+            to_terminal(out)
+    return code
+
+
+def to_terminal(text: str) -> None:
+    """Warnings of a passing hook, straight to the terminal: the pre-commit framework shows a passing
+    hook's output only with `verbose: true`, which prints its name and duration on every commit even when
+    there is nothing to say. Without a terminal (CI), nothing more is written."""
+    try:
+        fd = os.open("/dev/tty", os.O_WRONLY | os.O_NOCTTY)
+    except OSError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as tty:
+        tty.write(f"\n{text}\n")  # pre-commit's "name....." line is waiting for its "Passed"
 
 
 def read_message(msg_file: Path) -> bytes:
@@ -169,7 +184,7 @@ def prepare_msg(msg_file: Path, source: str | None, sha: str | None, config_path
         return 0  # not ours to rewrite
     repo = session.repo
     changeset = repo.staged(lines=False)._replace(comment_char=repo.comment_char())
-    new = prefill(text, source, changeset, AppMap(repo.apps(), session.config))
+    new = prefill(text, source, changeset, AppMap.of(repo, session.config))
     if new is not None:
         msg_file.write_bytes(new.encode("utf-8"))
     return 0

@@ -44,6 +44,24 @@ DEFAULT_SHARED_PATHS = (
     "*.md",
 )
 
+# Stand-alone scripts, which DJG501 does not judge even inside the Django code. Documented in the README.
+DEFAULT_SCRIPT_PATHS = (
+    "scripts/",
+    "bin/",
+    "tools/",
+    "deploy/",
+    "deployment/",
+    "terraform/",
+    "ci/",
+    "/.ci/",
+    "/.github/",
+    "/.gitlab/",
+    "docker/",
+    "setup.py",
+    "noxfile.py",
+    "fabfile.py",
+)
+
 SEVERITY_VALUES = ("error", "warning")
 REQUIRE_SCOPE_VALUES = ("apps", "always")
 
@@ -63,11 +81,13 @@ class Config(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, o
     select: tuple[str, ...] = ()
     severity: Mapping[str, str] = NOTHING
     per_path_ignores: Mapping[str, tuple[str, ...]] = NOTHING  # glob -> codes
+    script_paths: tuple[str, ...] = DEFAULT_SCRIPT_PATHS  # stand-alone scripts: not judged by DJG501
     python: str | None = None  # the project's interpreter, for the Django probe
     settings: str | None = None  # DJANGO_SETTINGS_MODULE of the project
     probe_timeout: int = 60  # seconds the Django probe may take
     allow_overrides: tuple[str, ...] | None = None  # codes a Djgate-Allow trailer may turn off
     target_branch: str | None = None  # where changes merge (origin/main); default: the branch's upstream
+    atomic_wrappers: tuple[str, ...] = ()  # the project's own transaction.atomic wrappers (DJG602)
     require_scope: str = "apps"  # "apps": a scope when the change touches an app; "always": on every commit
     github_squash: bool = False  # GitHub's squash-merge header `Title (#123)` passes the message rules
     ignore_authors: tuple[str, ...] = ()  # globs on `name <email>`: such commits are skipped in a range
@@ -167,7 +187,7 @@ RULE_CODES = (
     *("DJG201", "DJG202"),
     *("DJG301", "DJG302", "DJG303", "DJG304", "DJG305", "DJG306"),
     *("DJG401", "DJG402", "DJG403", "DJG404", "DJG405"),
-    *("DJG500", "DJG501", "DJG502"),
+    *("DJG500", "DJG501", "DJG502", "DJG503"),
     *("DJG601", "DJG602", "DJG603", "DJG604", "DJG605"),
 )
 
@@ -179,6 +199,14 @@ def _codes(key: str, raw: Any, source: str) -> tuple[str, ...]:
         if not any(known.startswith(code.upper()) for known in rules):
             raise _fail(key, source, f"'{code}' is not a rule code or prefix; `djgate rules` lists them")
     return tuple(c.upper() for c in codes)
+
+
+def _dotted_names(key: str, raw: Any, source: str) -> tuple[str, ...]:
+    names = _strings(key, raw, source)
+    for name in names:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise _fail(key, source, f"'{name}' is not a dotted Python name (`pkg.module.name`, or `name`)")
+    return names
 
 
 def _positive_int(key: str, raw: Any, source: str) -> int:
@@ -261,11 +289,13 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "select": _codes,
     "severity": _severities,
     "per_path_ignores": _path_codes,
+    "script_paths": _strings,
     "python": _string,
     "settings": _string,
     "probe_timeout": _positive_int,
     "allow_overrides": _codes,
     "target_branch": _string,
+    "atomic_wrappers": _dotted_names,
     "require_scope": _require_scope,
     "github_squash": _bool,
     "ignore_authors": _strings,

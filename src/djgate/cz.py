@@ -64,7 +64,7 @@ def read_project() -> Project:
     except DjgateError:
         return Project(Config(), (), (), (), in_repository=False)
     config = load_config(repo.root)
-    apps = AppMap(repo.apps(), config)
+    apps = AppMap.of(repo, config)
     paths = tuple(repo.staged(lines=False).paths())
     return Project(config, tuple(sorted(apps.labels)), tuple(apps.group(paths)), paths, in_repository=True)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
+from djgate.errors import DjgateError
 from djgate.findings import Finding
 from djgate.gitrepo import GitRepo, RevRange
 from djgate.message import Message
@@ -20,8 +21,11 @@ from djgate.project import AppMap
 from djgate.rules import Context, run_rules, settle
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from djgate.django.probe import ProbeProcess
     from djgate.django.verdict import DjangoVerdict
+    from djgate.pyversion import ProjectPython
 
 # Which rule families each door runs. Later families (secrets, print, migrations, ...) join here.
 MESSAGE_FAMILIES = ("message", "scope")  # they read which files change, never their lines
@@ -60,6 +64,15 @@ class RepoFacts:
         self._objects: dict[str, bytes] = {}  # content by object name (id, or `<commit>:<path>`)
         self._cached = 0
         self._missing: set[str] = set()  # names git answered "missing" for: not asked again
+        self._python: ProjectPython | None = None
+
+    def python(self, config: Config) -> ProjectPython:
+        """The project's interpreter, asked about files djgate's Python cannot parse: one for the run."""
+        if self._python is None:
+            from djgate.pyversion import ProjectPython
+
+            self._python = ProjectPython(self.repo.root, config)
+        return self._python
 
     def contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
         ids = {f.path: f.new_blob for f in changeset.files if f.new_blob}
@@ -133,6 +146,7 @@ def judge(
         django,
         path_contents=lambda paths: facts.path_contents(changeset, paths),
         on_target=lambda paths: facts.on_target(changeset, target(), paths),
+        python=lambda: facts.python(config),
     )
     findings = list(run_rules(context, families))
     booted = any(v is not None and not v.cached for v in asked)
@@ -165,7 +179,7 @@ def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
         comment_char=repo.comment_char(), temporary_index=temporary_index(repo)
     )
     facts = RepoFacts(repo)
-    return judge(facts, config, staged, AppMap(repo.apps(), config), MESSAGE_FAMILIES).findings
+    return judge(facts, config, staged, AppMap.of(repo, config), MESSAGE_FAMILIES).findings
 
 
 def temporary_index(repo: GitRepo) -> bool:
@@ -195,7 +209,7 @@ def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED
         repo.tree_files()  # the family lists the index anyway: the same listing finds the apps
     try:
         facts = RepoFacts(repo)
-        apps = AppMap(repo.apps(), config)
+        apps = AppMap.of(repo, config)
         return judge(facts, config, staged, apps, families, probe, staged_target(repo, config)).findings
     finally:
         if probe is not None:
@@ -268,27 +282,29 @@ class RangeReport(NamedTuple):
 
 
 def check_range(
-    repo: GitRepo, config: Config, rev_range: RevRange, families: Iterable[str] = RANGE_FAMILIES
+    repo: GitRepo,
+    config: Config,
+    rev_range: RevRange,
+    families: Iterable[str] = RANGE_FAMILIES,
+    jobs: int | None = None,
 ) -> RangeReport:
     """Each commit of a range, judged as the hooks would have judged it; apps as of the range's tip. The
     commits are judged as git writes them; a verdict keeps its commit's files, not their lines."""
-    apps = AppMap(repo.apps(rev_range.tip), config)
+    apps = AppMap.of(repo, config, rev_range.tip)
     facts = RepoFacts(repo)
     families = tuple(families)
-    verdicts: list[Verdict] = []
-    skipped: list[Skipped] = []
-    changesets: list[ChangeSet] = []  # every commit's files, skipped or not: the merge race is the branch's
-    for changeset in repo.range_commits(rev_range):
-        files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
-        changesets.append(changeset._replace(files=files))
-        reason = skip_reason(config, changeset)
-        if reason is not None:
-            skipped.append(Skipped(changeset.commit or "", reason))
-            continue
-        verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base)
-        verdicts.append(verdict._replace(changeset=changesets[-1]))
+    ids = repo.range_ids(rev_range)
+    if jobs is None:  # as many as pay: one per core for a long range
+        jobs = min(os.cpu_count() or 1, MAX_WORKERS) if len(ids) >= PARALLEL_FROM else 1
+    workers = max(1, min(jobs, len(ids)))
+    if workers > 1:
+        outcomes = _judge_in_parallel(repo, config, rev_range, apps, families, ids, workers)
+    else:
+        outcomes = _judge_commits(facts, config, rev_range, apps, families, repo.range_commits(rev_range))
+    verdicts = [o for o in outcomes if isinstance(o, Verdict)]
+    skipped = [o for o in outcomes if isinstance(o, Skipped)]
     if "migrations" in families and config.enabled("DJG302") and verdicts:
-        race = merge_race(repo, config, rev_range, changesets, apps)
+        race = merge_race(repo, config, rev_range, [v.changeset for v in verdicts], apps)
         if race:  # the tip's finding: through the same suppressions and overrides as every other
             tip = verdicts[-1]
             context = Context(
@@ -302,6 +318,91 @@ def check_range(
             found, used = overridden(list(settle(context, race)), message, config, tip.changeset)
             verdicts[-1] = tip._replace(findings=tip.findings + found, overrides=[*tip.overrides, *used])
     return RangeReport(rev_range, verdicts, skipped)
+
+
+# A range this long is split between processes, one per core (measured on 2 cores: below it, starting a
+# second process and its git processes costs more than it saves; see bench/README.md).
+PARALLEL_FROM = 200
+MAX_WORKERS = 4
+
+
+def _judge_commits(
+    facts: RepoFacts,
+    config: Config,
+    rev_range: RevRange,
+    apps: AppMap,
+    families: tuple[str, ...],
+    changesets: Iterable[ChangeSet],
+) -> list[Verdict | Skipped]:
+    """Each commit judged as it comes, or skipped as configured (`ignore_authors`, `ignore_messages`); a
+    verdict keeps its commit's files, not their lines."""
+    outcomes: list[Verdict | Skipped] = []
+    for changeset in changesets:
+        reason = skip_reason(config, changeset)
+        if reason is not None:
+            outcomes.append(Skipped(changeset.commit or "", reason))
+            continue
+        verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base or None)
+        files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
+        outcomes.append(verdict._replace(changeset=changeset._replace(files=files)))
+    return outcomes
+
+
+def _judge_in_parallel(
+    repo: GitRepo,
+    config: Config,
+    rev_range: RevRange,
+    apps: AppMap,
+    families: tuple[str, ...],
+    ids: list[str],
+    workers: int,
+) -> list[Verdict | Skipped]:
+    """The range in contiguous chunks, one per process (forked: nothing to import again), each with its
+    own git processes; the verdicts in the range's order, whichever process finishes first."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    size = -(-len(ids) // workers)
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    pipes = []
+    for chunk in chunks[1:]:
+        receive, send = context.Pipe(duplex=False)
+        worker = context.Process(
+            target=_worker, args=(send, repo, config, rev_range, apps, families, chunk), daemon=True
+        )
+        worker.start()
+        send.close()
+        pipes.append((receive, worker))
+    verdicts = _judge_commits(RepoFacts(repo), config, rev_range, apps, families, repo.commits(chunks[0]))
+    for receive, worker in pipes:
+        try:
+            outcome = receive.recv()
+        except EOFError:
+            raise DjgateError("a process judging part of the range died; run djgate again with -v") from None
+        worker.join()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        verdicts.extend(outcome)
+    return verdicts
+
+
+def _worker(
+    send: Connection,
+    parent: GitRepo,
+    config: Config,
+    rev_range: RevRange,
+    apps: AppMap,
+    families: tuple[str, ...],
+    ids: list[str],
+) -> None:
+    repo = GitRepo(parent.root, parent.git_dir, parent.head)  # its own git processes, not the parent's
+    try:
+        send.send(_judge_commits(RepoFacts(repo), config, rev_range, apps, families, repo.commits(ids)))
+    except Exception as exc:  # the parent raises it: one error, whichever process met it
+        send.send(exc if isinstance(exc, DjgateError) else DjgateError(f"internal error ({exc!r})"))
+    finally:
+        repo.close()
+        send.close()
 
 
 def merge_race(

@@ -14,15 +14,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from djgate import log
 from djgate.changeset import AddedLine, ChangeSet, FileChange
 from djgate.errors import DjgateError
-from djgate.project import App, discover_apps, is_app_marker
-
-if TYPE_CHECKING:
-    import tarfile
+from djgate.project import App, app_pathspecs, discover_apps, is_app_listing, is_app_source
 
 # Configuration that would change the output we parse, pinned on every git command line (`git -c`): a
 # user's or a repository's git config must not decide what djgate sees.
@@ -76,6 +73,7 @@ PYTHON_SUFFIX = ".py"  # Python source is text, a NUL byte in it a syntax error 
 BINARY_PROBE = 8000  # git calls a blob binary when its first 8000 bytes hold a NUL
 LOG_FORMAT = "--format=%x1e%H%x00%P%x00%an <%ae>%x00%B%x00"
 COMMIT_START = rb"\x1e([0-9a-f]{40,64})\x00"  # ranges only: compiled on first use, by re
+REMOVED_RE = re.compile(rb"^-(.*)$", re.M)  # from the first hunk on: the headers' `---` come before it
 HUNK_RE = re.compile(rb"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 NULL_OIDS = {"0" * 40, "0" * 64}
 SPECIAL_MODES = (b"120000", b"160000")  # symlinks and submodules: their "lines" are not code
@@ -123,8 +121,15 @@ class GitRepo:
             raise DjgateError("not inside a git work tree; run djgate from your repository")
         return cls(Path(lines[0]), Path(lines[1]), lines[2] if len(lines) > 2 else None)
 
-    def run(self, args: Sequence[str], stdin: bytes | None = None, ok: Sequence[int] = (0,)) -> bytes:
-        return _git(args, cwd=self.root, stdin=stdin, ok=ok)
+    def run(
+        self,
+        args: Sequence[str],
+        stdin: bytes | None = None,
+        ok: Sequence[int] = (0,),
+        index: Path | None = None,
+    ) -> bytes:
+        """git ARGS at the repository's root; `index`: with that file as the index (GIT_INDEX_FILE)."""
+        return _git(args, cwd=self.root, stdin=stdin, ok=ok, index=index)
 
     # -- facts about the repository -----------------------------------------------------------------
 
@@ -138,6 +143,10 @@ class GitRepo:
         return value
 
     @property
+    def bare(self) -> bool:
+        return self.root == self.git_dir
+
+    @property
     def merging(self) -> bool:
         return (self.git_dir / "MERGE_HEAD").exists()
 
@@ -146,20 +155,19 @@ class GitRepo:
         out = self.run(["rev-parse", "--git-path", "hooks"])
         return self.root / os.fsdecode(out.rstrip(b"\n"))  # a relative answer is relative to the root
 
-    def apps(self, rev: str | None = None) -> list[App]:
-        """The Django apps in the index (rev None) or in a commit's tree; the index's listing when it was
-        made already, else a listing of the markers only."""
+    def apps(self, rev: str | None = None, settings: str | None = None) -> list[App]:
+        """The Django apps in the index (rev None) or in a commit's tree (see project.discover_apps); the
+        index's listing when it was made already, else a listing of the few files discovery needs.
+        `settings`: the configured settings module."""
         if rev is not None:
             entries = _entries(self.run(["ls-tree", "-r", "-z", "--full-tree", rev]))
         elif self._index is not None:
             entries = self._index
         else:
-            markers_only = ["--", ":(glob)**/apps.py", ":(glob)**/migrations/__init__.py"]
-            entries = _entries(self.run(["ls-files", "-s", "-z", *markers_only]), index=True)
-        markers = [p for p in entries if is_app_marker(p)]
-        return discover_apps(
-            markers, self.read_blobs({p: entries[p][1] for p in markers if p.endswith("apps.py")})
-        )
+            entries = _entries(self.run(["ls-files", "-s", "-z", "--", *app_pathspecs(settings)]), index=True)
+        listed = [p for p in entries if is_app_listing(p, settings)]
+        read = [p for p in listed if is_app_source(p, settings)]
+        return discover_apps(listed, self.read_blobs({p: entries[p][1] for p in read}), settings)
 
     def read_blobs(self, blobs: dict[str, str]) -> dict[str, bytes]:
         """path -> content for path -> object name (an id, `<rev>:<path>`, `:<path>` for the index); names
@@ -262,15 +270,14 @@ class GitRepo:
         if rev is None:
             self.run(["checkout-index", "-a", "-f", f"--prefix={dest}{os.sep}"])
             return
-        import io
-        import tarfile
+        # Through an index of its own, written as the index door writes its copy: not `git archive`,
+        # whose `export-ignore` and `export-subst` attributes the commit judged could set.
+        import tempfile
 
-        archive = self.run(["archive", "--format=tar", rev])
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(dest, filter=_as_checked_out)
-            else:  # pragma: no cover - Python < 3.10.12 / 3.11.4
-                tar.extractall(dest)
+        with tempfile.TemporaryDirectory(prefix="djgate-index-") as scratch:
+            index = Path(scratch) / "index"
+            self.run(["read-tree", f"--index-output={index}", rev])
+            self.run(["checkout-index", "-a", "-f", f"--prefix={dest}{os.sep}"], index=index)
 
     def existing_paths(self, paths: Iterable[str], rev: str | None = None) -> set[str]:
         """Which of `paths` exist in a commit's tree, or in the index when rev is None."""
@@ -279,22 +286,35 @@ class GitRepo:
     # -- ChangeSets ---------------------------------------------------------------------------------
 
     def staged(self, message: str | None = None, lines: bool = True) -> ChangeSet:
-        """The index against HEAD (or against nothing before the first commit); during a merge, what the
-        merge itself introduces (see `merge_changes`): the index against each of the merged commits too.
+        """What the commit being made will record: the index against HEAD (or against nothing before the
+        first commit); under `git commit --amend` (a reword or squash in `rebase -i` included), against
+        HEAD's own parents, which the new commit replaces HEAD on; during a merge, what the merge itself
+        introduces (see `merge_changes`): the index against each of the merged commits too.
         `lines=False`: files and statuses only, no added lines (what the message and scope rules need:
         the patches are most of the cost of a large change)."""
         options = DIFF_OPTIONS if lines else RAW_OPTIONS
-        diffs = [self.run(["diff", "--cached", *options])]
+        parents = [self.head] if self.head else []
+        if self.head and amending():
+            parents = self.run(["rev-parse", f"{self.head}^@"]).decode().split()
+            log.debug("amending %s: the index is judged against its parents %s", self.head, parents)
         merging = self.merging
         if merging and self.head:
-            diffs += [self.run(["diff", "--cached", *options, oid]) for oid in self.merge_heads()]
+            parents += self.merge_heads()
+        bases = parents or ([self.empty_tree()] if self.head else [])
+        diffs = [
+            self.run(["diff", "--cached", *options, *bases[i : i + 1]]) for i in range(max(1, len(bases)))
+        ]
         return ChangeSet(
             files=self._text_of_binaries(merge_changes(diffs)),
             source="staged",
             message=message,
-            parents=(self.head,) if self.head else (),
+            parents=tuple(parents[:1] if merging else parents),
             merging=merging,
         )
+
+    def empty_tree(self) -> str:
+        """The empty tree's id, in this repository's hash (what the root commit is compared with)."""
+        return self.run(["hash-object", "-t", "tree", "--stdin"], stdin=b"").decode().strip()
 
     def merge_heads(self) -> list[str]:
         """The commits being merged into HEAD (MERGE_HEAD: one, or several for an octopus)."""
@@ -326,10 +346,29 @@ class GitRepo:
             self._no_history(f"{base or 'HEAD'} and {tip or 'HEAD'} have no common history")
         return RevRange(base=out[0], tip=tip_oid, spec=spec, requested_base=base_oid)
 
+    def resolve_root(self, tip: str) -> RevRange:
+        """TIP and every commit before it (`check-range --root`): a history that has no base yet."""
+        tip_oid = self._verified(tip)
+        return RevRange(base="", tip=tip_oid, spec=f"--root {tip}", requested_base="")
+
+    def range_ids(self, rev_range: RevRange) -> list[str]:
+        """The range's commit ids, oldest first, as `range_commits` gives them."""
+        spec = f"{rev_range.base}..{rev_range.tip}" if rev_range.base else rev_range.tip
+        return self.run(["rev-list", "--reverse", spec, "--"]).decode().split()
+
+    def commits(self, ids: Sequence[str]) -> Iterator[ChangeSet]:
+        """These commits in this order, each parsed as git writes it."""
+        shallow = self.shallow_commits()
+        for changeset in self._log(["--no-walk=unsorted", *ids]) if ids else ():
+            if changeset.commit in shallow:
+                self._no_history(f"commit {changeset.commit[:12]} of the range has no parents here")
+            yield changeset
+
     def range_commits(self, rev_range: RevRange) -> Iterator[ChangeSet]:
         """The range's commits, oldest first, each parsed as git writes it (a range is never held whole)."""
         shallow = self.shallow_commits()
-        for changeset in self._log(["--reverse", f"{rev_range.base}..{rev_range.tip}"]):
+        spec = f"{rev_range.base}..{rev_range.tip}" if rev_range.base else rev_range.tip
+        for changeset in self._log(["--reverse", spec]):
             if changeset.commit in shallow:
                 self._no_history(f"commit {changeset.commit[:12]} of the range has no parents here")
             yield changeset
@@ -429,17 +468,19 @@ class GitRepo:
 
 
 def _git(
-    args: Sequence[str], cwd: Path | None = None, stdin: bytes | None = None, ok: Sequence[int] = (0,)
+    args: Sequence[str],
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    ok: Sequence[int] = (0,),
+    index: Path | None = None,
 ) -> bytes:
     started = time.perf_counter()
+    env = _git_env()
+    if index is not None:
+        env["GIT_INDEX_FILE"] = str(index)
     try:
         proc = subprocess.run(
-            ["git", *PINNED_CONFIG, *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            check=False,
-            env=_git_env(),
+            ["git", *PINNED_CONFIG, *args], cwd=cwd, input=stdin, capture_output=True, check=False, env=env
         )
     except FileNotFoundError:
         raise DjgateError("git is not installed or not on PATH; install git") from None
@@ -453,17 +494,36 @@ def _git(
     return proc.stdout
 
 
-def _as_checked_out(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    """tarfile's "data" filter, but a committed link to an absolute path (or out of the tree) is made as
-    git checks it out: a link, which the copy does not follow (git trees put no file under a link)."""
-    import tarfile
+def amending(pid: int | None = None) -> bool:
+    """Is the git that runs this hook `git commit --amend` (typed, or run by `rebase -i` for a reword or
+    a squash)? Git tells hooks nothing of it: the nearest git process among our ancestors says, in its
+    command line (Linux /proc; elsewhere `ps`)."""
+    pid = os.getppid() if pid is None else pid
+    for _ in range(8):  # djgate <- [hook script <- pre-commit] <- git
+        args, parent = _process(pid)
+        if not args or parent is None:
+            return False
+        if os.path.basename(args[0]) == "git" or args[0].endswith("/git-core/git"):
+            return "commit" in args and "--amend" in args
+        pid = parent
+    return False
 
+
+def _process(pid: int) -> tuple[list[str], int | None]:
+    """A process's command line and its parent's pid (empty and None when it cannot be read)."""
     try:
-        return tarfile.data_filter(member, dest)
-    except tarfile.FilterError:
-        if member.issym():
-            return tarfile.tar_filter(member, dest)
-        raise
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+        parent = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        return [os.fsdecode(a) for a in args if a], parent
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        out = subprocess.run(["ps", "-o", "ppid=,args=", "-p", str(pid)], capture_output=True, check=False)
+        fields = os.fsdecode(out.stdout).split()
+        return fields[1:], int(fields[0])
+    except (OSError, ValueError, IndexError):
+        return [], None
 
 
 def _git_env() -> dict[str, str]:
@@ -664,14 +724,13 @@ def _without_moved(changes: list[FileChange], removed: Counter[str]) -> list[Fil
 
 def _removed_lines(patch: bytes) -> Iterable[str]:
     """The removed lines of a patch, white space dropped (the key a moved line is recognised by)."""
-    in_hunk = False
-    for line in patch.split(b"\n"):
-        if line.startswith(b"@@"):
-            in_hunk = True
-        elif in_hunk and line.startswith(b"-"):
-            key = "".join(line[1:].decode("utf-8", "replace").split())
-            if key:
-                yield key
+    start = patch.find(b"\n@@")
+    if start < 0 or patch.find(b"\n-", start) < 0:  # an addition only: nothing removed (a big file, fast)
+        return
+    for match in REMOVED_RE.finditer(patch, start):
+        key = "".join(match[1].decode("utf-8", "replace").split())
+        if key:
+            yield key
 
 
 def _split_patches(text: bytes) -> list[bytes]:
@@ -714,18 +773,28 @@ def _added_lines(patch: bytes) -> Iterable[AddedLine]:
     """The `+` lines of a patch with their numbers in the new file. Counted from each hunk's header: any
     context line inside a hunk (` `, or empty under diff.suppressBlankEmpty) moves the count on too."""
     number = old_left = new_left = 0
-    for line in patch.split(b"\n"):
+    lines = patch.split(b"\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
         if old_left <= 0 and new_left <= 0:
             match = HUNK_RE.match(line) if line.startswith(b"@@") else None
             if match:
                 old_left = 1 if match[1] is None else int(match[1])
                 number = int(match[2])
                 new_left = 1 if match[3] is None else int(match[3])
+                block = lines[i : i + new_left] if old_left == 0 else []
+                if block and all(b.startswith(b"+") for b in block):  # a pure addition: in one go
+                    yield from (
+                        AddedLine(number + k, b[1:].decode("utf-8", "replace")) for k, b in enumerate(block)
+                    )
+                    i, new_left = i + len(block), 0
             continue
         if line.startswith(b"+"):
             yield AddedLine(number, line[1:].decode("utf-8", "replace"))
             number, new_left = number + 1, new_left - 1
         elif line.startswith(b"-"):
             old_left -= 1
-        elif not line.startswith(b"\\"):  # "\ No newline at end of file" is not a line
+        elif not line.startswith(b"\\"):  # "\\ No newline at end of file" is not a line
             number, old_left, new_left = number + 1, old_left - 1, new_left - 1

@@ -12,7 +12,7 @@ import bisect
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from djgate.changeset import ChangeSet, FileChange
 from djgate.globs import GlobSet
@@ -64,6 +64,7 @@ class ParseError:
 
     message: str
     line: int | None
+    syntax: bool = False  # refused by djgate's parser (not the bytes): a newer Python may accept it
 
 
 class Parents:
@@ -82,6 +83,14 @@ class Parents:
             link = link.up
 
 
+class Unjudged(NamedTuple):
+    """Why a file has neither tree nor error: it is for a newer Python (`version`) than djgate's."""
+
+    version: str
+    via: str  # how the version was learnt
+    parsed: bool  # that Python's interpreter parsed it (else none was found to ask)
+
+
 @dataclass
 class PySource:
     path: str
@@ -89,6 +98,7 @@ class PySource:
     tree: ast.Module | None
     error: ParseError | None
     added: tuple[int, ...]  # sorted numbers of the lines the change adds
+    unjudged: Unjudged | None = None  # no tree, no error: written for a newer Python than djgate's
     _lines: list[str] | None = field(default=None, repr=False)
     _touched: list[tuple[ast.AST, Parents | None]] | None = field(default=None, repr=False)
     _statements: list[tuple[ast.stmt, Parents]] | None = field(default=None, repr=False)
@@ -247,7 +257,7 @@ def parse_source(path: str, data: bytes, added: tuple[int, ...]) -> PySource:
             warnings.simplefilter("ignore")  # invalid escape sequences and the like: not ours to print
             tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        return PySource(path, text, None, ParseError(exc.msg, exc.lineno), added)
+        return PySource(path, text, None, ParseError(exc.msg, exc.lineno, syntax=True), added)
     except ValueError:  # a NUL byte (Python < 3.12 raises ValueError for it)
         line = text.count("\n", 0, max(text.find("\0"), 0)) + 1
         return PySource(path, text, None, ParseError("source contains a null byte", line), added)
@@ -290,4 +300,29 @@ def python_sources(context: Context, want: Callable[[str], bool] | None = None) 
                 parsed[f.path] = parse_source(
                     f.path, contents[f.path], tuple(sorted({a.number for a in f.added}))
                 )
+        refused = [s for f in missing if (s := parsed.get(f.path)) and s.error and s.error.syntax]
+        if refused:
+            _ask_project_python(context, refused)
     return {f.path: parsed[f.path] for f in files if f.path in parsed}
+
+
+def _ask_project_python(context: Context, sources: list[PySource]) -> None:
+    """Files djgate's Python refuses, judged for the project's Python when that is newer (see pyversion):
+    its syntax error replaces djgate's; a file it parses, or that none could be asked about while the line
+    djgate's parser stopped at may hold newer syntax, is unjudged."""
+    from djgate.pyversion import looks_newer, project_verdict, show
+
+    pyproject = context.path_contents(["pyproject.toml"]).get("pyproject.toml")
+    verdict = project_verdict(context.python(), pyproject, {s.path: s.text or "" for s in sources})
+    if verdict is None:
+        return
+    for source in sources:
+        asked = verdict.answers is not None and source.path in verdict.answers
+        answer = verdict.answers.get(source.path) if verdict.answers is not None else None
+        if answer is not None:
+            source.error = ParseError(f"{answer.message} (Python {show(verdict.version)})", answer.line)
+        elif not asked and source.error and not looks_newer(source.line(source.error.line or 0)):
+            continue  # no newer syntax where the parser stopped: an error in every Python, DJG500 as ever
+        else:
+            source.error = None
+            source.unjudged = Unjudged(show(verdict.version), verdict.via, asked)

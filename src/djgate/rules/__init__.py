@@ -16,6 +16,7 @@ from djgate.project import AppMap
 
 if TYPE_CHECKING:
     from djgate.django.verdict import DjangoVerdict
+    from djgate.pyversion import ProjectPython
     from djgate.suppress import Suppressions
 
 PathFacts = Callable[[Iterable[str]], set[str]]
@@ -39,6 +40,7 @@ class Context(NamedTuple):
     path_contents: Contents = lambda paths: {}  # any file of the judged tree, changed or not (.gitignore)
     # Which paths the branch the change merges into already has (committed there; default: all of them).
     on_target: PathFacts = set
+    python: Callable[[], ProjectPython | None] = lambda: None  # the project's interpreter, for new syntax
 
 
 Check = Callable[[Context], Iterable[Finding]]

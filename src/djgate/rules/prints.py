@@ -5,13 +5,15 @@ Found on the syntax tree (a `print` in a string or a comment is not a call), on 
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from djgate.findings import Finding
-from djgate.pysource import Parents, PySource, dotted, is_test_file, python_sources
+from djgate.globs import GlobSet
+from djgate.pysource import Parents, PySource, dotted, is_migration, is_test_file, python_sources
 from djgate.rules import Context, rule
 
 if TYPE_CHECKING:
@@ -21,6 +23,8 @@ DEBUGGER_MODULES = frozenset(
     {"pdb", "ipdb", "pudb", "pdbr", "pdbpp", "wdb", "rpdb", "remote_pdb", "web_pdb", "celery.contrib.rdb"}
 )
 COMMAND_BASES = frozenset({"BaseCommand", "LabelCommand", "AppCommand"})
+# A module importing one of these parses its own command line: a program, whose prints are its output.
+COMMAND_LINE_MODULES = frozenset({"argparse", "optparse", "getopt", "click", "typer", "docopt", "fire"})
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
@@ -49,7 +53,11 @@ def noqa_allows(line: str, code: str) -> bool:
 )
 def syntax_error(context: Context) -> Iterator[Finding]:
     """Each `.py` file the change adds lines to is decoded with its declared encoding (PEP 263, else
-    UTF-8) and parsed by the running Python."""
+    UTF-8) and parsed for the project's Python. djgate parses with its own; only when that fails, and
+    the project's Python is newer (the interpreter found as for DJG301 or `python3.X` on PATH, X.Y from
+    `requires-python`; else `requires-python` alone), is that interpreter asked, in one process for the
+    run: its error is reported; a file it parses is DJG503. With none to ask, an error on a line that
+    holds no newer syntax is reported, and the file is DJG503 otherwise."""
     for source in python_sources(context).values():
         if source.error is not None:
             line = source.error.line
@@ -60,6 +68,58 @@ def syntax_error(context: Context) -> Iterator[Finding]:
             )
 
 
+@rule(
+    "DJG503",
+    "newer-python",
+    family="print",
+    severity="notice",
+    summary="A Python file is written for a newer Python than djgate runs on: not judged.",
+    why="""
+        djgate reads code with the Python it runs on. A file using a newer Python's syntax (`type X = ...`
+        and `def f[T](...)` are 3.12, `class C[T = int]` 3.13, f-strings nesting the same quotes 3.12)
+        has no syntax tree there, so the rules that read code (DJG501, DJG502, DJG402, DJG6xx) skip it.
+    """,
+    fix="""
+        Run djgate on the project's Python (install it in the project's environment, or point pre-commit's
+        `default_language_version` at it); when that Python cannot be found, set `[tool.djgate] python` so
+        djgate can at least ask it whether the file parses (DJG500).
+    """,
+    bad="type OrderId = int  # project on 3.12, djgate on 3.11",
+    good="# (nothing to change in the code: run djgate on Python 3.12)",
+)
+def newer_python(context: Context) -> Iterator[Finding]:
+    """A changed file djgate's Python cannot parse, while the project's Python is newer (its
+    interpreter, else `requires-python`; see DJG500): when the project's interpreter parses it, or none of
+    that version was found to ask and the line djgate's parser stopped at may hold newer syntax (a `type`
+    statement, type parameters, an f- or t-string, `except A, B:`), the file is reported here and not
+    judged by the rules that read code. Never blocks."""
+    from djgate.pyversion import OWN, show
+
+    ours = show(OWN)
+    for source in python_sources(context).values():
+        why = source.unjudged
+        if why is None:
+            continue
+        if why.parsed:
+            message = f"is written for Python {why.version}: it parses there, not on djgate's Python {ours}"
+            hint = f"run djgate on Python {why.version} (in the project's environment) to judge its code"
+        else:
+            message = (
+                f"does not parse on djgate's Python {ours}, and no Python {why.version} (the project's, "
+                f"from {why.via}) was found to tell whether it parses there"
+            )
+            hint = (
+                f"set [tool.djgate] python to the project's Python {why.version} interpreter, or run "
+                f"djgate on it"
+            )
+        yield Finding(
+            "DJG503",
+            f"{source.path} {message}; not judged by the rules that read code",
+            path=source.path,
+            hint=hint,
+        )
+
+
 @dataclass
 class Imports:
     """What the module's import statements bind: local names of pprint and debugger modules and functions."""
@@ -68,17 +128,21 @@ class Imports:
     pprint_functions: set[str] = field(default_factory=lambda: {"pprint"})
     debugger_modules: set[str] = field(default_factory=set)
     debugger_functions: set[str] = field(default_factory=set)
+    command_line: bool = False  # a command-line parser is imported (argparse, click, ...)
 
     def add(self, node: ast.Import | ast.ImportFrom) -> None:
         import ast
 
         if isinstance(node, ast.Import):
+            self.command_line |= any(a.name.split(".")[0] in COMMAND_LINE_MODULES for a in node.names)
             for alias in node.names:
                 local = alias.asname or alias.name.split(".")[0]
                 if alias.name == "pprint":
                     self.pprint_modules.add(local)
                 elif alias.name in DEBUGGER_MODULES:
                     self.debugger_modules.add(alias.asname or alias.name)
+        elif (node.module or "").split(".")[0] in COMMAND_LINE_MODULES and not node.level:
+            self.command_line = True
         elif node.module == "pprint":
             self.pprint_functions |= {a.asname or a.name for a in node.names if a.name in ("pprint", "pp")}
         elif node.module in DEBUGGER_MODULES or _is_ipython_embed(node.module, [a.name for a in node.names]):
@@ -150,6 +214,50 @@ def lines_naming(source: PySource, words: Iterable[str]) -> list[int]:
     return [n for n in source.added if any(word in source.line(n) for word in words)]
 
 
+# A directory holding one of these is an app or the project package: what DJG501 judges is under one.
+DJANGO_MARKERS = (
+    "apps.py",
+    "models.py",
+    "models/__init__.py",
+    "migrations/__init__.py",
+    "urls.py",
+    "settings.py",
+    "settings/__init__.py",
+    "wsgi.py",
+    "asgi.py",
+)
+
+
+def django_code(context: Context, paths: Iterable[str]) -> set[str]:
+    """The paths that are the project's Django code: in a known app, a management command, or under a
+    directory holding an app's or the project package's files (DJANGO_MARKERS, in the judged tree); never
+    the `script_paths` nor `exclude`. One look-up in git for all the paths, asked only for a finding."""
+    scripts = GlobSet(context.config.script_paths)
+    judged: set[str] = set()
+    markers: dict[str, set[str]] = {}
+    for path in paths:
+        if scripts.match(path) or context.apps.exclude.match(path):
+            continue
+        directories = _directories(path)
+        if "/management/commands/" in f"/{path}" or any(d in context.apps.apps for d in directories):
+            judged.add(path)
+        else:
+            markers[path] = {posixpath.join(d, m) for d in directories for m in DJANGO_MARKERS}
+    if markers:
+        existing = context.existing_paths(sorted(set().union(*markers.values())))
+        judged.update(p for p, wanted in markers.items() if not wanted.isdisjoint(existing))
+    return judged
+
+
+def _directories(path: str) -> list[str]:
+    """The directories a path is in, innermost first, the repository root ("") last."""
+    directories = []
+    while path:
+        path = posixpath.dirname(path)
+        directories.append(path)
+    return directories
+
+
 def _added_calls(source: PySource, lines: list[int]) -> Iterator[tuple[ast.Call, Parents | None]]:
     import ast
 
@@ -170,8 +278,9 @@ def _added_calls(source: PySource, lines: list[int]) -> Iterator[tuple[ast.Call,
     """,
     fix="""
         Log instead: `logger = logging.getLogger(__name__)` at module level, then `logger.info(...)`; in a
-        management command, `self.stdout.write(...)`. A script's `if __name__ == "__main__":` block and
-        test files may print; other places that must, take `# noqa: T201` or `per_path_ignores`.
+        management command, `self.stdout.write(...)`. Scripts (outside the Django code, or in
+        `script_paths`), a `if __name__ == "__main__":` block, migrations and test files may print; other
+        places that must, take `# noqa: T201` or `per_path_ignores`.
     """,
     bad='def refund(order):\n    print("refunding", order.pk)',
     good="""
@@ -184,38 +293,54 @@ def _added_calls(source: PySource, lines: list[int]) -> Iterator[tuple[ast.Call,
 )
 def print_call(context: Context) -> Iterator[Finding]:
     """An added call to `print`, `pprint.pprint`/`pprint.pp` or a `pprint`/`pp` imported from pprint (by
-    the syntax tree; `file=sys.stderr` does not excuse it). Exempt: code under `if __name__ ==
-    "__main__":`, test files (`tests/`, `test_*.py`, `*_tests.py`, `tests.py`, `conftest.py`), lines
-    with `# noqa: T201` (T203 for pprint) or a bare `# noqa`, and `per_path_ignores`. On a merge, only
-    the lines in neither parent."""
+    the syntax tree; `file=sys.stderr` does not excuse it), in the project's Django code: an app, the
+    project package (a directory with `settings.py`, `urls.py`, `wsgi.py`, `asgi.py`, `models.py`,
+    `apps.py` or `migrations/` holds Django code, and so does everything below it) or a management command.
+    Not judged: stand-alone scripts, i.e. `.py` files outside that code (a top-level `scripts/`, `setup.py`,
+    CI helpers) and those matching `script_paths` (`scripts/`, `bin/`, `tools/`, `deploy/`, `ci/`, ...);
+    modules that parse their own command line (import argparse, click, typer, ...; management commands
+    excepted); migrations (their output is `migrate`'s console); code under `if __name__ == "__main__":`;
+    test files (`tests/`, `test_*.py`, `*_tests.py`, `tests.py`, `conftest.py`); lines with `# noqa: T201`
+    (T203 for pprint) or a bare `# noqa`; `per_path_ignores`. On a merge, only the lines in neither
+    parent."""
+    found: list[Finding] = []
     for source in python_sources(context).values():
-        if source.tree is None or is_test_file(source.path):
+        if source.tree is None or is_test_file(source.path) or is_migration(source.path):
             continue
-        imports = module_imports(source)
-        lines = lines_naming(source, ("print", *imports.pprint_functions, *imports.pprint_modules))
-        for call, parents in _added_calls(source, lines):
-            name = dotted(call.func)
-            if name is None:
+        found.extend(_prints(source))
+    if found:
+        judged = django_code(context, {f.path for f in found if f.path})
+        yield from (f for f in found if f.path in judged)
+
+
+def _prints(source: PySource) -> Iterator[Finding]:
+    """The print() and pprint() calls a file adds, outside a main guard and without a noqa, unless the
+    file is a command-line program (not a management command) that imports argparse, click, ..."""
+    imports = module_imports(source)
+    if imports.command_line and "/management/commands/" not in f"/{source.path}":
+        return
+    lines = lines_naming(source, ("print", *imports.pprint_functions, *imports.pprint_modules))
+    for call, parents in _added_calls(source, lines):
+        name = dotted(call.func)
+        if name is None:
+            continue
+        if name in ("print", "builtins.print"):
+            what, ruff_code = "print()", "T201"
+        else:
+            module, _, attr = name.rpartition(".")
+            pprint = (module in imports.pprint_modules and attr in ("pprint", "pp")) or (
+                not module and attr in imports.pprint_functions
+            )
+            if not pprint:
                 continue
-            if name in ("print", "builtins.print"):
-                what, ruff_code = "print()", "T201"
-            else:
-                module, _, attr = name.rpartition(".")
-                pprint = (module in imports.pprint_modules and attr in ("pprint", "pp")) or (
-                    not module and attr in imports.pprint_functions
-                )
-                if not pprint:
-                    continue
-                what, ruff_code = f"{name}()", "T203"
-            if _under_main_guard(call, parents) or noqa_allows(source.line(call.lineno), ruff_code):
-                continue
-            if _in_command(source.path, parents):
-                hint = "in a management command, write to self.stdout: self.stdout.write(...)"
-            else:
-                hint = (
-                    "log instead: logger = logging.getLogger(__name__) at module level, then logger.info(...)"
-                )
-            yield Finding("DJG501", f"{what} call added", path=source.path, line=call.lineno, hint=hint)
+            what, ruff_code = f"{name}()", "T203"
+        if _under_main_guard(call, parents) or noqa_allows(source.line(call.lineno), ruff_code):
+            continue
+        if _in_command(source.path, parents):
+            hint = "in a management command, write to self.stdout: self.stdout.write(...)"
+        else:
+            hint = "log instead: logger = logging.getLogger(__name__) at module level, then logger.info(...)"
+        yield Finding("DJG501", f"{what} call added", path=source.path, line=call.lineno, hint=hint)
 
 
 @rule(

@@ -32,11 +32,11 @@ LISTED_FILES = 8  # per app in a hint; the command still names every file
 )
 def multiple_apps(context: Context) -> Iterator[Finding]:
     """The files a commit adds, changes, deletes or renames must belong to at most one Django app.
-    Files outside every app (settings, urls of the project package) and `shared_paths` are neutral.
-    Merges, and the reverts of merges git and GitHub write (`Revert "Merge ..."`), change a branch: not
-    judged."""
+    Files outside every app (settings, urls of the project package) and `shared_paths` are neutral. The
+    root commit, which starts the project with all its apps, is judged on its message only. Merges, and
+    the reverts of merges git and GitHub write (`Revert "Merge ..."`), change a branch: not judged."""
     changeset = context.changeset
-    if changeset.is_merge or generated(context):
+    if changeset.is_merge or not changeset.parents or generated(context):
         return
     groups = context.apps.group(changeset.paths())
     if len(groups) < 2:
@@ -49,8 +49,7 @@ def multiple_apps(context: Context) -> Iterator[Finding]:
         command = "git commit -- " + " ".join(shlex.quote(p) for p in groups[keep])
         action = f"commit one app at a time; {keep} first: {command}"
     elif changeset.source == "staged":
-        unstage = "git rm -q --cached --" if changeset.unborn else "git restore --staged --"
-        command = f"{unstage} " + " ".join(shlex.quote(p) for p in others)
+        command = "git restore --staged -- " + " ".join(shlex.quote(p) for p in others)
         action = f"keep {keep}, unstage the rest: {command}"
     else:
         action = f"split the commit so that each touches one app (git rebase -i {changeset.short}~1)"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from djgate.changeset import ChangeSet, FileChange
-from djgate.findings import Finding
+from djgate.findings import Finding, Severity
 from djgate.globs import GlobSet
 from djgate.pysource import PySource, python_sources
 from djgate.rules import Context, rule
@@ -21,12 +21,21 @@ from djgate.rules import Context, rule
 if TYPE_CHECKING:
     import ast
 
+    from djgate.secretscan import FoundSecret
+
 ENV_TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist")
 KEY_FILE_SUFFIXES = (".pem", ".key", ".p12", ".pfx")
 SSH_KEY_PREFIXES = ("id_rsa", "id_ed25519", "id_ecdsa", "id_dsa")
 # Words that make a settings module a development one (settings/dev.py, local_settings.py, test_settings.py).
 DEV_WORDS = frozenset({"dev", "devel", "develop", "development", "local", "test", "tests", "testing", "ci"})
 # A settings name or dict key that holds a secret: its last part says so (EMAIL_HOST_PASSWORD, "KEY").
+# A setting named ..._KEY holds a secret when another word says so (SECRET, API, ...); else it may be a name.
+KEY_SECRET_WORDS = frozenset(
+    {"secret", "private", "api", "access", "signing", "encryption", "auth", "client", "app", "account"}
+    | {"master", "service", "license", "hmac", "crypt", "fernet", "webhook", "stripe", "sso"}
+)
+IDENTIFIER = re.compile(r"[a-z]+(?:[._:/-][a-z]+)*")  # task.default, orders, celery:default
+TEST_SETTINGS_WORDS = frozenset({"test", "tests", "testing", "ci"})
 SECRET_NAME = re.compile(
     r"(?:^|_)(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|KEY|APIKEY|CREDENTIALS?)$|^SECRET_KEY_FALLBACKS$",
     re.IGNORECASE,
@@ -77,7 +86,22 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     its plugins (AWS, GitHub, Stripe, Slack, private keys, high-entropy strings, secret keywords, ...) and
     its filters, with the file's content as context. Entries of an existing `.secrets.baseline` and lines
     with `# pragma: allowlist secret` pass; so do values read from the environment. Lines of Django
-    settings that DJG402 reports are left to it."""
+    settings that DJG402 reports are left to it.
+
+    Not reported, as not credentials: names of secrets (a value equal to its key, `secret_name = ...`,
+    `*_PASSWORD_RESET_SUBJECT = ...`), placeholders made of the key's words (`"private_key":
+    "private_value"`, `"changeme"`, `admin`, `postgres`), hashes and digests (`pbkdf2_sha256$...`,
+    `integrity="sha384-..."`, `--hash=sha256:...`, hex under `rev:`/`sha`/`hash` or after `@`), encrypted
+    values (`secure:`, sops `ENC[...]`, Ansible vault), GraphQL global IDs, prose, values under 4
+    characters or of 2 distinct ones (`0x0000...`), a URL whose password repeats its user
+    (`postgres://shop:shop@db/shop`) or whose host is localhost, hex digests in migrations,
+    `secrets: inherit`.
+
+    A notice, not a block: a keyword, high-entropy, basic-auth or IP match in test code and fixtures,
+    example and template files (`.env.sample`, `*.example`, `*.template`, `*.dist`, `*_dummy.*`),
+    documentation and CI or service definitions (`.github/workflows`, `.gitlab-ci.yml`,
+    `docker-compose*.yml`). Known tokens (private keys, `AKIA...`, `ghp_...`, Slack, Stripe, signed JWTs,
+    ...) block everywhere."""
     from djgate import secretscan
 
     files = [
@@ -100,23 +124,49 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
         return  # nothing a plugin could report: detect-secrets is not even imported
     contents = context.contents(list(wanted))
     to_scan = [secretscan.FileToScan(p, added[p], contents.get(p)) for p in wanted]
-    left_to_settings = _settings_lines(context)
+    by_line = _credentials_by_line(secretscan.scan(to_scan, wanted, baseline, prefilter), added, context)
+    from djgate import secretvalues  # only when detect-secrets found something
+
     # One finding per line, naming every plugin that saw something there; the longest value is shown (some
     # plugins report only a token's prefix, as GitHub's does).
-    by_line: dict[tuple[str, int], list[secretscan.FoundSecret]] = {}
-    for secret in secretscan.scan(to_scan, wanted, baseline, prefilter):
-        text = added[secret.path].get(secret.line, "")
-        if secretscan.read_from_environment(text, secret.value):
-            continue
-        if (secret.path, secret.line) not in left_to_settings:
-            by_line.setdefault((secret.path, secret.line), []).append(secret)
     for (path, line), secrets in by_line.items():
         secrets.sort(key=lambda s: "High Entropy" in s.kind)  # the plugin that names the secret first
         kinds = ", ".join(dict.fromkeys(s.kind for s in secrets))
         value = max((s.value for s in secrets), key=len)
-        yield Finding(
-            "DJG401", f"hardcoded secret ({kinds}): {mask(value)}", path=path, line=line, hint=SECRET_HINT
-        )
+        message = f"hardcoded secret ({kinds}): {mask(value)}"
+        text = added[path].get(line, "")
+        sure = any(secretvalues.high_confidence(s.kind, s.value, text) for s in secrets)
+        place = None if sure else secretvalues.relaxed_place(path)
+        if place:
+            message += f", in {place} (a notice: a keyword or high-entropy match, not a known token)"
+        severity: Severity = "notice" if place else "error"
+        yield Finding("DJG401", message, severity=severity, path=path, line=line, hint=SECRET_HINT)
+
+
+def _credentials_by_line(
+    found: list[FoundSecret], added: dict[str, dict[int, str]], context: Context
+) -> dict[tuple[str, int], list[FoundSecret]]:
+    """What detect-secrets found that is a credential, by line: values read from the environment, names,
+    hashes and encrypted blobs pass (secretvalues), and so do the settings lines DJG402 reports (but for
+    a high-confidence token on a line where DJG402 gives only a notice)."""
+    from djgate import log, secretscan, secretvalues
+
+    left_to_settings = _settings_lines(context)
+    by_line: dict[tuple[str, int], list[FoundSecret]] = {}
+    for secret in found:
+        text = added[secret.path].get(secret.line, "")
+        if secretscan.read_from_environment(text, secret.value):
+            continue
+        why = secretvalues.not_a_credential(secret.kind, secret.value, text, secret.path)
+        if why:
+            log.debug("DJG401: %s:%d: %s, not a secret (%s)", secret.path, secret.line, why, secret.kind)
+            continue
+        blocking = left_to_settings.get((secret.path, secret.line))
+        sure = secretvalues.high_confidence(secret.kind, secret.value, text)
+        if blocking or (blocking is False and not sure):
+            continue
+        by_line.setdefault((secret.path, secret.line), []).append(secret)
+    return by_line
 
 
 # -- DJG402, DJG404: Django settings --------------------------------------------------------------------
@@ -271,14 +321,42 @@ def _settings_sources(context: Context) -> list[PySource]:
 
 
 def _reported(source: PySource) -> list[SettingSecret]:
-    return [s for s in settings_secrets(source) if source.is_added(s.line)]
+    return [s for s in settings_secrets(source) if source.is_added(s.line) and secret_like(s)]
 
 
-def _settings_lines(context: Context) -> set[tuple[str, int]]:
-    """The lines DJG402 reports, when it is on (DJG401 leaves them to it)."""
+def secret_like(secret: SettingSecret) -> bool:
+    """Does the value look like a secret? Not a template placeholder (`{{ db_password }}`), nor, under a
+    name whose only secret word is KEY (`CELERY_TASK_DEFAULT_ROUTING_KEY`), a name such as 'task.default'."""
+    from djgate import secretvalues  # only for a literal found in a settings module
+
+    value = secret.value.strip()
+    if secretvalues.is_templated(value):
+        return False
+    name_words = secretvalues.words(secret.where[-1])
+    if name_words[-1:] == ["key"] and not set(name_words[:-1]) & KEY_SECRET_WORDS:
+        return not IDENTIFIER.fullmatch(value)
+    return True
+
+
+def is_test_settings(path: str) -> bool:
+    """settings/test*.py, test_settings.py, *_testing.py, settings_ci.py, tests/settings.py: the settings of
+    a test run, whose literal credentials are for throw-away services (DJG402 gives a notice there)."""
+    parts = path[:-3].lower().split("/")
+    words = set(re.split(r"[^a-z0-9]+", parts[-1]))
+    if parts[-1] in ("settings", "__init__") and len(parts) > 1:
+        words |= set(re.split(r"[^a-z0-9]+", parts[-2]))
+    return bool(words & TEST_SETTINGS_WORDS) or any(w.startswith("test") for w in words if w != "settings")
+
+
+def _settings_lines(context: Context) -> dict[tuple[str, int], bool]:
+    """The lines DJG402 reports, when it is on, and whether it blocks there (DJG401 leaves them to it)."""
     if not context.config.enabled("DJG402"):
-        return set()
-    return {(source.path, s.line) for source in _settings_sources(context) for s in _reported(source)}
+        return {}
+    return {
+        (source.path, s.line): not is_test_settings(source.path)
+        for source in _settings_sources(context)
+        for s in _reported(source)
+    }
 
 
 @rule(
@@ -310,14 +388,22 @@ def settings_secret(context: Context) -> Iterator[Finding]:
     SECRET_KEY or SECRET_KEY_FALLBACKS, to any setting or dict key whose name ends in PASSWORD, PASS,
     SECRET, TOKEN or KEY (EMAIL_HOST_PASSWORD, AWS_SECRET_ACCESS_KEY, DATABASES' and CACHES' PASSWORD),
     or a `django-insecure-` key as the fallback of an environment read. Found statically; empty strings
-    pass."""
+    and template placeholders (`"{{ db_password }}"`) pass. A name whose only secret word is KEY needs a
+    secret-like value (`CELERY_TASK_DEFAULT_ROUTING_KEY = "task.default"` names a route). In a test settings
+    module (`settings/test*.py`, `test_settings.py`, `*_testing.py`, `settings_ci.py`, `tests/settings.py`)
+    literal credentials are for throw-away services: a notice."""
     for source in _settings_sources(context):
+        test = is_test_settings(source.path)
         for secret in _reported(source):
             name = " / ".join(secret.where)
             what = "has a django-insecure key as its fallback" if secret.fallback else "is a literal"
+            message = f"{name} {what}: {mask(secret.value)}"
+            if test:
+                message += ", in a test settings module (a notice)"
             yield Finding(
                 "DJG402",
-                f"{name} {what}: {mask(secret.value)}",
+                message,
+                severity="notice" if test else "error",
                 path=source.path,
                 line=secret.line,
                 hint=_settings_hint(secret),

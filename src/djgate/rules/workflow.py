@@ -6,630 +6,30 @@ Static and deliberately narrow: a call counts only when its shape says what it i
 requests imported, `.create()` on a manager or queryset, `.save()` without positional arguments), so a
 finding is worth reading. DJG601-604 judge a function when the change adds a line of its own (not only
 lines of a function nested in it); each judged function is read once, into `FunctionFacts` that the four
-rules share.
+rules share (`rules/workflow_facts.py`; the project's own atomic wrappers in `rules/atomic_wrappers.py`).
 """
 
 from __future__ import annotations
 
 import bisect
 import posixpath
-import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from djgate.findings import Finding
 from djgate.pysource import Parents, PySource, dotted, is_migration, is_test_file, python_sources, span
 from djgate.rules import Context, rule
+from djgate.rules.atomic_wrappers import with_wrappers
+from djgate.rules.workflow_facts import WORDS, FunctionFacts, ModuleNames, last_name, module_names
 
 if TYPE_CHECKING:
     import ast
 
     from djgate.changeset import ChangeSet
+    from djgate.rules.workflow_facts import Function
 
-    Function = ast.FunctionDef | ast.AsyncFunctionDef
-
-# Words one of the function rules needs in a file before its functions are worth reading (async twins too).
-WORDS = ("requests", "httpx", "urlopen", "save(", "delete(", "create(", "update(", "bulk_", "add(", "remove(",
-         "set(", "clear(")  # fmt: skip
-
-REQUESTS_FUNCTIONS = frozenset({"request", "get", "options", "head", "post", "put", "patch", "delete"})
-HTTPX_FUNCTIONS = REQUESTS_FUNCTIONS | {"stream"}
-CLIENT_CLASSES = {
-    ("requests", "Session"),
-    ("requests", "session"),
-    ("httpx", "Client"),
-    ("httpx", "AsyncClient"),
-}
-HTTP_LIBRARIES = ("requests", "httpx", "urllib.request")
-
-MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
-QUERYSET_METHODS = frozenset(
-    {"all", "filter", "exclude", "select_related", "prefetch_related", "order_by", "annotate", "alias",
-     "distinct", "only", "defer", "using", "select_for_update", "none", "reverse", "get_queryset"}
-)  # fmt: skip
-INSTANCE_METHODS = frozenset({"get", "create", "first", "last", "latest", "earliest"})
-ALWAYS_WRITES = frozenset({"get_or_create", "update_or_create", "bulk_create", "bulk_update"})
-MANAGER_WRITES = frozenset({"create", "update"})
-RELATED_WRITES = frozenset({"add", "remove", "set", "clear"})
-# Django's async twins (`acreate`, `asave`, `aexists`, ...) count as the method they wrap.
-ORM_METHODS = (
-    INSTANCE_METHODS | ALWAYS_WRITES | MANAGER_WRITES | RELATED_WRITES | {"save", "delete", "exists"}
-)
-ASYNC_TWINS = frozenset("a" + name for name in ORM_METHODS)
-KNOWN_INSTANCES = frozenset({"request.user", "self.request.user", "self.object"})
 DRF_VIEW_SUFFIXES = ("ViewSet", "APIView")
 NINJA_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_operation"})
-
-
-class Write(NamedTuple):
-    """An ORM write: `label` as written (`Order.objects.create()`); `form` for form and serializer saves."""
-
-    line: int
-    label: str
-    form: bool
-    protected: bool  # under transaction.atomic
-
-
-class Check(NamedTuple):
-    line: int
-    model: str
-    what: str  # how the row was looked for: `Coupon.objects.filter(...).exists()`
-
-
-class Act(NamedTuple):
-    line: int
-    model: str
-    label: str
-
-
-class Client(NamedTuple):
-    """A requests Session or an httpx client: timed True when made with a timeout, None when unknown."""
-
-    library: str
-    timed: bool | None
-
-
-class Untimed(NamedTuple):
-    line: int
-    message: str
-    hint: str
-
-
-class Bound(NamedTuple):
-    """What a local name holds: a "queryset", an "instance" fetched or created, or a "new" `X(...)`."""
-
-    kind: str
-    model: str
-
-
-Binding = Bound | Client
-WritePath = list[Write] | None  # the unprotected writes along one path; None: no path goes on
-FORM = re.compile(r"(?:^|_)(?:form|formset|serializer)$|(?:Form|FormSet|Serializer)$")
-
-
-# -- what a module binds -----------------------------------------------------------------------------------
-
-
-class ModuleNames:
-    """Module-level names the function rules resolve: HTTP libraries and what was imported from them,
-    module-level sessions and clients, django-ninja routers."""
-
-    def __init__(self) -> None:
-        self.modules: dict[str, str] = {}  # local dotted name -> library
-        self.functions: dict[str, tuple[str, str]] = {}  # local name -> (library, name in it)
-        self.clients: dict[str, Binding] = {}
-        self.routers: set[str] = set()
-
-    def add_import(self, node: ast.Import | ast.ImportFrom) -> None:
-        import ast
-
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name in HTTP_LIBRARIES:
-                    self.modules[alias.asname or alias.name] = alias.name
-                elif alias.name == "urllib" and not alias.asname:
-                    self.modules["urllib.request"] = "urllib.request"
-        elif node.module in HTTP_LIBRARIES:
-            for alias in node.names:
-                self.functions[alias.asname or alias.name] = (node.module, alias.name)
-        elif node.module == "urllib":
-            for alias in node.names:
-                if alias.name == "request":
-                    self.modules[alias.asname or alias.name] = "urllib.request"
-
-    def resolve(self, func: ast.expr) -> tuple[str, str] | None:
-        """(library, name) when `func` names something of requests, httpx or urllib.request."""
-        name = dotted(func)
-        if name is None:
-            return None
-        if name in self.functions:
-            return self.functions[name]
-        prefix, _, attr = name.rpartition(".")
-        library = self.modules.get(prefix)
-        return (library, attr) if library else None
-
-    def client(self, call: ast.expr) -> Client | None:
-        """The client a call such as `requests.Session()` or `httpx.Client(timeout=5)` makes."""
-        import ast
-
-        if not isinstance(call, ast.Call):
-            return None
-        made = self.resolve(call.func)
-        if made not in CLIENT_CLASSES:
-            return None
-        library = made[0]
-        if library == "requests":
-            return Client(library, False)  # a Session takes no timeout
-        state = timeout_state(call)
-        return Client(library, None if state == "unknown" else state == "given")
-
-
-def module_names(tree: ast.Module) -> ModuleNames:
-    """One pass over the module's top-level statements (and those of top-level if/try blocks)."""
-    import ast
-
-    names = ModuleNames()
-    stack = list(reversed(tree.body))
-    while stack:
-        stmt = stack.pop()
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            names.add_import(stmt)
-        elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
-            client = names.client(stmt.value)
-            callee = dotted(stmt.value.func) or ""
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    if client is not None:
-                        names.clients[target.id] = client
-                    elif callee.rpartition(".")[2] in ("Router", "NinjaAPI"):
-                        names.routers.add(target.id)
-        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            _forget_mounted(stmt.value, names.clients)
-        elif isinstance(stmt, (ast.If, ast.Try)):
-            nested = stmt.body + stmt.orelse + getattr(stmt, "finalbody", [])
-            nested += [s for h in getattr(stmt, "handlers", []) for s in h.body]
-            stack.extend(reversed(nested))
-    return names
-
-
-def _forget_mounted(call: ast.Call, clients: dict[str, Binding]) -> None:
-    """`session.mount(prefix, adapter)`: the adapter may set a timeout, so the session is not judged."""
-    import ast
-
-    func = call.func
-    receiver = func.value if isinstance(func, ast.Attribute) and func.attr == "mount" else None
-    if isinstance(receiver, ast.Name) and isinstance(clients.get(receiver.id), Client):
-        clients[receiver.id] = Client("requests", None)
-
-
-def timeout_state(call: ast.Call, position: int | None = None) -> str:
-    """One of given, none (`timeout=None`), missing, unknown (`**kwargs` or `*args` may carry it)."""
-    import ast
-
-    for keyword in call.keywords:
-        if keyword.arg is None:
-            return "unknown"
-        if keyword.arg == "timeout":
-            none = isinstance(keyword.value, ast.Constant) and keyword.value.value is None
-            return "none" if none else "given"
-    if position is not None:
-        if any(isinstance(a, ast.Starred) for a in call.args):
-            return "unknown"
-        if len(call.args) > position:
-            return "given"
-    return "missing"
-
-
-# -- one function, read once -------------------------------------------------------------------------------
-
-
-def mentions_atomic(node: ast.AST) -> bool:
-    """`transaction.atomic`, `atomic(using=...)`, `method_decorator(transaction.atomic, ...)`."""
-    import ast
-
-    return any(
-        (isinstance(n, ast.Name) and n.id == "atomic")
-        or (isinstance(n, ast.Attribute) and n.attr == "atomic")
-        for n in ast.walk(node)
-    )
-
-
-def describe(node: ast.AST) -> str:
-    """A short rendering of a call's receiver: `Order.objects.filter(...).update`."""
-    import ast
-
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{describe(node.value)}.{node.attr}"
-    if isinstance(node, ast.Call):
-        return f"{describe(node.func)}({'...' if node.args or node.keywords else ''})"
-    if isinstance(node, ast.Subscript):
-        return f"{describe(node.value)}[...]"
-    return "(...)"
-
-
-def _last(name: str) -> str:
-    return name.rpartition(".")[2]
-
-
-def _method(name: str) -> str:
-    """The ORM method a name calls: `acreate` is `create`."""
-    return name[1:] if name in ASYNC_TWINS else name
-
-
-class FunctionFacts:
-    """What DJG601-604 need to know about one function, gathered in one walk of its own body (functions,
-    classes and lambdas nested in it are theirs, not its)."""
-
-    def __init__(self, func: Function, parents: Parents | None, names: ModuleNames) -> None:
-        import ast
-
-        self.func = func
-        self.parents = parents
-        self.module = names
-        self.http = names  # replaced by a copy when the function imports an HTTP library itself
-        arguments = func.args
-        parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-        parameters += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
-        shadowed = {a.arg for a in parameters}  # a parameter named like a module-level client is not it
-        self.bindings: dict[str, Binding] = {k: v for k, v in names.clients.items() if k not in shadowed}
-        self.writes: list[Write] = []
-        self.untimed: list[Untimed] = []
-        self.checks: list[Check] = []
-        self.acts: list[Act] = []
-        self.locks: list[int] = []  # lines that call select_for_update()
-        self._gets: list[Check] = []
-        classes = [p for p in parents or () if isinstance(p, ast.ClassDef)]
-        atomic = any(mentions_atomic(d) for d in func.decorator_list)
-        atomic = atomic or any(mentions_atomic(d) for c in classes[:1] for d in c.decorator_list)
-        fall, out = self.block(func.body, atomic)
-        self.worst = max(fall or [], out, key=len)  # unprotected writes on the path with the most
-
-    @property
-    def name(self) -> str:
-        import ast
-
-        owners = []
-        for parent in self.parents or ():
-            if isinstance(parent, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                owners.append(parent.name)
-        return ".".join([*reversed(owners), self.func.name])
-
-    def races(self) -> Iterator[tuple[Act, Check]]:
-        """Each act on a model after a check on the same model, with no select_for_update() before it (a
-        lock on the row, or on a parent row, serializes the requests)."""
-        for act in self.acts:
-            if any(lock <= act.line for lock in self.locks):
-                continue
-            for check in self.checks:
-                if check.model == act.model and check.line <= act.line:
-                    yield act, check
-                    break
-
-    # Paths: a block returns the unprotected writes on its longest path that goes on after it (None when
-    # every path returns or raises) and on its longest path that leaves early. Writes in the two branches
-    # of an if, or in an except handler and its try, are never counted together.
-
-    def block(self, stmts: list[ast.stmt], atomic: bool) -> tuple[WritePath, list[Write]]:
-        fall: WritePath = []
-        out: list[Write] = []
-        for stmt in stmts:
-            f, o = self.statement(stmt, atomic)
-            if fall is not None:
-                out = max(out, fall + o, key=len)
-                fall = None if f is None else fall + f
-        return fall, out
-
-    def statement(self, stmt: ast.stmt, atomic: bool) -> tuple[WritePath, list[Write]]:
-        import ast
-
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return [], []
-        if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            atomic_body = atomic or any(mentions_atomic(item.context_expr) for item in stmt.items)
-            head = [w for item in stmt.items for w in self.expression(item.context_expr, atomic)]
-            for item in stmt.items:
-                if isinstance(item.optional_vars, ast.Name):
-                    self.bind(item.optional_vars.id, item.context_expr)
-            fall, out = self.block(stmt.body, atomic_body)
-            return _after(head, fall), head + out
-        head = self.header(stmt, atomic)
-        if isinstance(stmt, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
-            return None, head
-        if isinstance(stmt, ast.If):
-            self.exists_checks(stmt.test)
-            paths = [self.block(stmt.body, atomic), self.block(stmt.orelse, atomic)]
-            return _branches(head, paths)
-        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-            if isinstance(stmt, (ast.For, ast.AsyncFor)) and isinstance(stmt.target, ast.Name):
-                self.bind_loop(stmt.target.id, stmt.iter)
-            body_fall, body_out = self.block(stmt.body, atomic)
-            else_fall, else_out = self.block(stmt.orelse, atomic)
-            through = head + (body_fall or [])
-            return _after(through, else_fall), max(head + body_out, through + else_out, key=len)
-        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-            return self.try_statement(stmt, atomic)  # type: ignore[arg-type]
-        if isinstance(stmt, ast.Match):
-            paths = [self.block(case.body, atomic) for case in stmt.cases] + [([], [])]
-            return _branches(head, paths)
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            self.local_import(stmt)
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            for target in targets:
-                self.assign(target, stmt.value)
-        return head, []
-
-    def try_statement(self, stmt: ast.Try, atomic: bool) -> tuple[WritePath, list[Write]]:
-        """The body then the else block, or one except handler instead (its writes are not added to the
-        body's); the finally block after either."""
-        gets_before = len(self._gets)
-        body_fall, body_out = self.block(stmt.body, atomic)
-        if any(_catches_does_not_exist(h.type) for h in stmt.handlers):
-            self.checks += self._gets[gets_before:]
-        else_fall, else_out = self.block(stmt.orelse, atomic)
-        handled = [self.block(h.body, atomic) for h in stmt.handlers]
-        normal = None if body_fall is None else _after(body_fall, else_fall)
-        falls = [p for p in [normal, *(f for f, _ in handled)] if p is not None]
-        outs = [body_out, *(o for _, o in handled)] + (
-            [body_fall + else_out] if body_fall is not None else []
-        )
-        fall = max(falls, key=len) if falls else None
-        out = max(outs, key=len)
-        final_fall, final_out = self.block(stmt.finalbody, atomic)
-        through = None if fall is None or final_fall is None else fall + final_fall
-        return through, max(out + (final_fall or []), (fall or []) + final_out, key=len)
-
-    def header(self, stmt: ast.stmt, atomic: bool) -> list[Write]:
-        """The calls in a statement's own expressions (not in the statements nested in it)."""
-        import ast
-
-        writes: list[Write] = []
-        for child in ast.iter_child_nodes(stmt):
-            if not isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
-                writes += self.expression(child, atomic)
-        return writes
-
-    def expression(self, node: ast.AST, atomic: bool) -> list[Write]:
-        import ast
-
-        writes: list[Write] = []
-        stack = [node]
-        while stack:
-            here = stack.pop()
-            if isinstance(here, ast.Lambda):
-                continue
-            if isinstance(here, ast.Call):
-                write = self.call(here, atomic)
-                if write is not None and not write.protected:
-                    writes.append(write)
-            stack.extend(reversed(list(ast.iter_child_nodes(here))))
-        return writes
-
-    # -- calls
-
-    def call(self, call: ast.Call, atomic: bool) -> Write | None:
-        import ast
-
-        func = call.func
-        if self.http.modules or self.http.functions:  # no HTTP library imported, no client either
-            self.http_call(call)
-        if not isinstance(func, ast.Attribute):
-            return None
-        method, receiver = _method(func.attr), func.value
-        form = False
-        if method in ALWAYS_WRITES:
-            pass
-        elif method in MANAGER_WRITES or method == "get":
-            model = self.queryset_model(receiver)
-            if model is None:
-                return None
-            if method == "get":  # the check of a try/except DoesNotExist
-                if model != "?":
-                    self._gets.append(Check(call.lineno, model, f"{describe(func)}()"))
-                return None
-            if method == "create" and model != "?":
-                self.acts.append(Act(call.lineno, model, f"{describe(func)}()"))
-        elif method in ("save", "delete"):
-            if _positional(call) or (method == "save" and any(k.arg == "commit" for k in call.keywords)):
-                return None  # image.save(buffer), cache.delete(key); form.save(commit=False) writes nothing
-            owner = describe(receiver).rpartition(".")[2]
-            if owner == "session":
-                return None  # request.session: the session backend, not the app's models
-            form = FORM.search(owner.partition("(")[0]) is not None
-            bound = self.bindings.get(receiver.id) if isinstance(receiver, ast.Name) else None
-            if method == "save" and isinstance(bound, Bound) and bound.kind == "new":
-                self.acts.append(Act(call.lineno, bound.model, f"{describe(func)}()"))
-        elif method == "select_for_update":
-            self.locks.append(call.lineno)
-            return None
-        elif method == "mount":
-            _forget_mounted(call, self.bindings)
-            return None
-        elif not (method in RELATED_WRITES and self.related_manager(receiver)):
-            return None
-        write = Write(call.lineno, f"{describe(func)}()", form, atomic)
-        self.writes.append(write)
-        return write
-
-    def http_call(self, call: ast.Call) -> None:
-        import ast
-
-        made = self.http.resolve(call.func)
-        state, hint = None, "pass a timeout in seconds: {name}(..., timeout=10)"
-        if made is not None:
-            library, function = made
-            if library == "requests" and function in REQUESTS_FUNCTIONS:
-                state = timeout_state(call)
-            elif library == "httpx" and function in HTTPX_FUNCTIONS:
-                state, hint = timeout_state(call), "pass a timeout in seconds: {name}(..., timeout=10.0)"
-            elif library == "urllib.request" and function == "urlopen":
-                state, hint = (
-                    timeout_state(call, position=2),
-                    "pass a timeout in seconds: {name}(url, timeout=10)",
-                )
-        elif isinstance(call.func, ast.Attribute) and call.func.attr in HTTPX_FUNCTIONS:
-            receiver = call.func.value
-            client = self.http.client(receiver)
-            if client is None and isinstance(receiver, ast.Name):
-                bound = self.bindings.get(receiver.id)
-                client = bound if isinstance(bound, Client) else None
-            if client is None or client.timed is None or client.timed:
-                return
-            if client.library == "requests" and call.func.attr == "stream":
-                return
-            state = timeout_state(call)
-            if client.library == "httpx":
-                hint = (
-                    "make the client with one, httpx.Client(timeout=10.0), or pass {name}(..., timeout=10.0)"
-                )
-            else:
-                hint = "a requests Session has no default timeout: pass {name}(..., timeout=10)"
-        if state not in ("missing", "none"):
-            return
-        name = describe(call.func)
-        what = "without a timeout" if state == "missing" else "with timeout=None waits forever"
-        self.untimed.append(Untimed(call.lineno, f"{name}() {what}", hint.format(name=name)))
-
-    # -- what names hold
-
-    def queryset_model(self, node: ast.expr) -> str | None:
-        """The model of a manager or queryset expression (`Order.objects.filter(...)`): its name, "?"
-        when the model is not named (`order.items`, `self.get_queryset()`), None when it is no queryset."""
-        import ast
-
-        if isinstance(node, ast.Attribute):
-            if node.attr in MANAGERS:
-                return _last(dotted(node.value) or "?")
-            if node.attr.endswith("_set") or self.related_manager(node):
-                return "?"
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "get_queryset":
-                return "?"
-            if node.func.attr in QUERYSET_METHODS:
-                return self.queryset_model(node.func.value)
-        elif isinstance(node, ast.Name):
-            bound = self.bindings.get(node.id)
-            if isinstance(bound, Bound) and bound.kind == "queryset":
-                return bound.model
-        return None
-
-    def related_manager(self, node: ast.expr) -> bool:
-        """`order.items`, `request.user.groups`: an attribute of a model instance the function holds."""
-        import ast
-
-        if not isinstance(node, ast.Attribute):
-            return False
-        if node.attr.endswith("_set"):
-            return True
-        owner = node.value
-        if dotted(owner) in KNOWN_INSTANCES:
-            return True
-        bound = self.bindings.get(owner.id) if isinstance(owner, ast.Name) else None
-        return isinstance(bound, Bound) and bound.kind == "instance"
-
-    def instance_model(self, value: ast.expr) -> str | None:
-        """The model of an instance an expression fetches or creates (`X.objects.get(...)`,
-        `get_object_or_404(X, ...)`), else None."""
-        import ast
-
-        if not isinstance(value, ast.Call):
-            return None
-        func = value.func
-        if isinstance(func, ast.Attribute) and _method(func.attr) in INSTANCE_METHODS:
-            return self.queryset_model(func.value)
-        if _last(dotted(func) or "") == "get_object_or_404" and value.args:
-            return _last(dotted(value.args[0]) or "?")
-        return None
-
-    def bind(self, name: str, value: ast.expr) -> None:
-        import ast
-
-        self.bindings.pop(name, None)
-        client = self.http.client(value)
-        if client is not None:
-            self.bindings[name] = client
-            return
-        queryset = self.queryset_model(value)
-        instance = None if queryset else self.instance_model(value)
-        if queryset:
-            self.bindings[name] = Bound("queryset", queryset)
-        elif instance:
-            self.bindings[name] = Bound("instance", instance)
-        elif isinstance(value, ast.Call) and (callee := dotted(value.func)) and _last(callee)[:1].isupper():
-            self.bindings[name] = Bound("new", _last(callee))  # Coupon(code=...): maybe a model, saved later
-
-    def bind_loop(self, name: str, iterable: ast.expr) -> None:
-        self.bindings.pop(name, None)
-        model = self.queryset_model(iterable)
-        if model:
-            self.bindings[name] = Bound("instance", model)
-
-    def assign(self, target: ast.expr, value: ast.expr) -> None:
-        import ast
-
-        if isinstance(target, ast.Name):
-            self.bind(target.id, value)
-        elif isinstance(target, (ast.Tuple, ast.List)) and target.elts:
-            for element in target.elts:
-                if isinstance(element, ast.Name):
-                    self.bindings.pop(element.id, None)
-            # obj, created = X.objects.get_or_create(...)
-            first, func = target.elts[0], value.func if isinstance(value, ast.Call) else None
-            if isinstance(func, ast.Attribute) and _method(func.attr) in (
-                "get_or_create",
-                "update_or_create",
-            ):
-                model = self.queryset_model(func.value)
-                if model and isinstance(first, ast.Name):
-                    self.bindings[first.id] = Bound("instance", model)
-
-    def local_import(self, node: ast.Import | ast.ImportFrom) -> None:
-        if self.http is self.module:
-            copy = ModuleNames()
-            copy.modules, copy.functions = dict(self.module.modules), dict(self.module.functions)
-            self.http = copy
-        self.http.add_import(node)
-
-    def exists_checks(self, test: ast.expr) -> None:
-        """`if X.objects.filter(...).exists():` (or `not`, or inside `and`/`or`)."""
-        import ast
-
-        for node in ast.walk(test):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and _method(node.func.attr) == "exists"
-            ):
-                model = self.queryset_model(node.func.value)
-                if model and model != "?":
-                    self.checks.append(Check(node.lineno, model, f"{describe(node.func)}()"))
-
-
-def _positional(call: ast.Call) -> bool:
-    """Positional arguments other than `*args`: `image.save(buffer)`, `cache.delete(key)` are no ORM."""
-    import ast
-
-    return any(not isinstance(a, ast.Starred) for a in call.args)
-
-
-def _catches_does_not_exist(node: ast.expr | None) -> bool:
-    import ast
-
-    if node is None:
-        return False
-    names = node.elts if isinstance(node, ast.Tuple) else [node]
-    return any(_last(dotted(n) or "").endswith("DoesNotExist") for n in names)
-
-
-def _after(before: list[Write], then: WritePath) -> WritePath:
-    return None if then is None else before + then
-
-
-def _branches(head: list[Write], paths: list[tuple[WritePath, list[Write]]]) -> tuple[WritePath, list[Write]]:
-    falls = [head + f for f, _ in paths if f is not None]
-    return (max(falls, key=len) if falls else None), max((head + o for _, o in paths), key=len)
 
 
 # -- which functions a change touches, and the facts about them, once per ChangeSet ------------------------
@@ -674,7 +74,8 @@ def function_facts(context: Context) -> Iterator[tuple[PySource, list[FunctionFa
             text = source.text or ""
             functions = judged_functions(source) if any(w in text for w in WORDS) else []
             names = module_names(source.tree) if functions and source.tree else ModuleNames()
-            known[source.path] = [FunctionFacts(f, p, names) for f, p in functions]
+            facts = [FunctionFacts(f, p, names) for f, p in functions]
+            known[source.path] = with_wrappers(context, source, facts) if functions else facts
         yield source, known[source.path]
 
 
@@ -728,8 +129,10 @@ def http_without_timeout(context: Context) -> Iterator[Finding]:
     """,
     fix="""
         Decorate the function with `@transaction.atomic`, or wrap the writes in `with transaction.atomic():`
-        (from django.db import transaction). With `ATOMIC_REQUESTS = True` every view already runs in one
-        transaction: silence the rule for views with `per_path_ignores`.
+        (from django.db import transaction), or in the project's own wrapper of it. A wrapper that comes
+        from a library (or is built in a way djgate does not see) goes in `atomic_wrappers` in
+        `[tool.djgate]`. With `ATOMIC_REQUESTS = True` every view already runs in one transaction: silence
+        the rule for views with `per_path_ignores`.
     """,
     bad="""
         def place_order(cart):
@@ -750,7 +153,16 @@ def writes_without_atomic(context: Context) -> Iterator[Finding]:
     at the first. Writes: `.save()`/`.delete()` without positional arguments (not `form.save(commit=False)`
     or `request.session.save()`), `.create()`/`.update()` on a manager or queryset, `get_or_create`,
     `update_or_create`, `bulk_create`, `bulk_update`, and `.add()/.remove()/.set()/.clear()` on a related
-    manager of an instance the function holds (`order.items`, `request.user.groups`, `x_set`)."""
+    manager of an instance the function holds (`order.items`, `request.user.groups`, `x_set`).
+    The project's own atomic wrappers count as `transaction.atomic`: a decorator or `with` item named in
+    `atomic_wrappers`, or defined in the same module or in the repository module it is imported from,
+    whose code runs its caller's inside atomic (a @contextmanager that yields inside `with atomic()`, a
+    decorator that calls the function inside it, a function that returns `atomic(...)`, a subclass of
+    `Atomic`); only the modules a reported function's wrappers come from are read. A function that calls
+    `select_for_update()` (or a helper named `*select_for_update`) outside its own atomic blocks runs in
+    its caller's transaction (Django refuses the lock in autocommit): its writes are not counted; so does
+    a private helper (`_name`), or a method called as `cls.name()`/`self.name()` in its class, when every
+    call of it in its module is inside atomic (a public function may be called from anywhere)."""
     for source, functions in function_facts(context):
         for facts in functions:
             worst = facts.worst
@@ -792,14 +204,14 @@ def is_view(source: PySource, facts: FunctionFacts) -> bool:
         return True
     for parent in facts.parents or ():
         if isinstance(parent, ast.ClassDef):
-            bases = [_last(dotted(b) or "") for b in parent.bases]
+            bases = [last_name(dotted(b) or "") for b in parent.bases]
             return any(b.endswith(DRF_VIEW_SUFFIXES) or b == "GenericAPIView" for b in bases)
     routers = facts.module.routers
     for decorator in facts.func.decorator_list:
         func = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = dotted(func) or ""
         prefix, _, method = name.rpartition(".")
-        if _last(name) == "api_view" or (prefix in routers and method in NINJA_METHODS):
+        if last_name(name) == "api_view" or (prefix in routers and method in NINJA_METHODS):
             return True
     return False
 
@@ -898,7 +310,10 @@ def check_then_act(context: Context) -> Iterator[Finding]:
     manager or a queryset held in a name), or `X.objects.get(...)` in a `try` whose `except` catches
     `DoesNotExist`, then, further down, `X.objects.create(...)` or `.save()` of an `X(...)` made in the
     function, on the same model, with no `select_for_update()` before the write (a lock on the row, or on
-    a parent row, serializes the requests). Reported at the write."""
+    a parent row, serializes the requests). Reported at the write. Not a race: a write in the body of a
+    `try` whose `except` catches `IntegrityError` (alone or in a tuple: the database decides), a
+    `save(update_fields=...)` or `save(force_update=True)` (an update, never an insert), and a write after
+    a `get()` whose `DoesNotExist` handler leaves (raise, return, continue: the row was found)."""
     for source, functions in function_facts(context):
         for facts in functions:
             for act, check in facts.races():
