@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from djgate import __version__ as djgate_version
+from djgate.config import Config
 from djgate.rules import all_rules
 
 from .conftest import Repo, djgate_process, write_msg
@@ -223,3 +226,56 @@ def test_a_file_name_that_is_not_utf8(shop: Repo, fmt: str) -> None:
         else "orders/caf\\xe9.py"
     )
     assert shown in result.stdout
+
+
+def test_rules_shows_the_configured_severity(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("pyproject.toml", '[tool.djgate]\nseverity = {DJG601 = "error"}\nignore = ["DJG107"]\n')
+    text = djgate("rules").out
+    assert re.search(r"^DJG601  http-without-timeout +error ", text, re.M), text
+    assert re.search(r"^DJG107  cited-path-missing +off ", text, re.M), text
+    assert re.search(r"^DJG101  header-format +error ", text, re.M), text
+    assert text.rstrip().endswith(f"(severities from {shop.path / 'pyproject.toml'})")
+    listed = {r["code"]: r for r in json.loads(djgate("rules", "--format", "json").out)}
+    assert (listed["DJG601"]["severity"], listed["DJG601"]["default_severity"]) == ("error", "warning")
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_short_and_long(djgate, flag: str) -> None:  # type: ignore[no-untyped-def]
+    result = djgate(flag)
+    assert (result.code, result.out.strip()) == (0, f"djgate, version {djgate_version}")
+
+
+def test_family_help_lists_the_families(djgate) -> None:  # type: ignore[no-untyped-def]
+    text = " ".join(djgate("check-staged", "--help").out.split())
+    assert "scope, migrations, secrets, print, workflow" in text
+
+
+def test_all_files_findings_do_not_say_added(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.put("orders/views.py", "def show():\n    print('x')\n    breakpoint()\n")
+    shop.commit()
+    out = djgate("check-staged", "--all-files").out
+    assert (
+        "orders/views.py:2: DJG501 print() call\n" in out
+        and "orders/views.py:3: DJG502 breakpoint()\n" in out
+    )
+    assert "added" not in out
+    shop.write("orders/views.py", "def show():\n    print('x')\n    breakpoint()\n    print('y')\n")
+    shop.stage("orders/views.py")  # a staged change named by pre-commit: its lines are added
+    out = djgate("check-staged", "--family", "print", "orders/views.py").out
+    assert "orders/views.py:4: DJG501 print() call added" in out
+
+
+def test_config_prints_each_value_and_where_it_came_from(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("pyproject.toml", '[tool.djgate]\nextra_scopes = ["ci"]\nmax_header_length = 60\n')
+    source = str(shop.path / "pyproject.toml")
+    text = djgate("config").out
+    assert f'extra_scopes        = ["ci"]  # {source}' in text
+    assert "max_header_length   = 60  # " + source in text
+    assert 'require_scope       = "apps"  # default' in text
+    assert "python              = (not set)  # default" in text
+    data = json.loads(djgate("config", "--format", "json").out)
+    keys = {k["key"]: k for k in data["keys"]}
+    assert data["source"] == source
+    assert keys["extra_scopes"] == {"key": "extra_scopes", "value": ["ci"], "from": source}
+    assert keys["types"]["from"] == "default"
+    assert set(keys) == set(Config._fields) - {"source", "configured"}

@@ -46,10 +46,16 @@ per_path_ignores = {"scripts/**" = ["DJG104"]}
 python = ".venv/bin/python"
 settings = "shop.settings"
 probe_timeout = 30
+require_scope = "always"
+github_squash = true
+ignore_authors = ["renovate[bot]"]
+ignore_messages = ["^Bump "]
 """,
         )
     )
     assert config.types == ("feat", "fix")
+    assert (config.require_scope, config.github_squash) == ("always", True)
+    assert (config.ignore_authors, config.ignore_messages) == (("renovate[bot]",), ("^Bump ",))
     assert config.apps == {"billing": ("templates/billing/**",)}
     assert config.severity_for("DJG201", "error") == "warning"
     assert not config.enabled("DJG107")
@@ -79,6 +85,10 @@ def test_select_limits_to_prefix() -> None:
         ("apps = ['billing']", "apps: must be a table"),
         ("apps = {billing = 'templates'}", "apps.billing: must be a list"),
         ("python = ''", "python: must be a non-empty string"),
+        ("require_scope = 'never'", 'require_scope: must be "apps" or "always"'),
+        ("github_squash = 'yes'", "github_squash: must be true or false"),
+        ("ignore_authors = 'dependabot[bot]'", "ignore_authors: must be a list of non-empty strings"),
+        ("ignore_messages = ['^Bump (']", "ignore_messages: '^Bump (' is not a regular expression"),
     ],
 )
 def test_bad_values_name_key_and_file(tmp_path: Path, body: str, expected: str) -> None:

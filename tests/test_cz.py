@@ -204,6 +204,15 @@ def test_cz_check_agrees_with_djgate_check_msg(shop_with_extra: Repo, djgate) ->
         assert (verdict.code == 0) is accepted, (message, verdict.out)
 
 
+def test_cz_check_agrees_on_a_change_touching_no_app(shop_with_extra: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop_with_extra.put(".pre-commit-config.yaml", "repos: []\n")
+    for message, accepted in {"chore: add pre-commit config": True, "chore add config": False}.items():
+        assert cz_check(message) is accepted, message
+        assert (djgate("check-msg", write_msg(shop_with_extra, message)).code == 0) is accepted, message
+    shop_with_extra.put("orders/views.py", "X = 1\n")  # an app's file: the scope is required again
+    assert cz_check("chore: add pre-commit config") is False
+
+
 @pytest.mark.parametrize(
     ("message", "code"),
     [("feat(orders): add a note", 0), ("feat(order): add a note", ExitCode.INVALID_COMMIT_MSG)],

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from djgate.message import Message, clean, parse_header
+from djgate.message import Message, auto_comment_char, clean, parse_header
 
 
 def test_clean_drops_comments_scissors_and_blank_edges() -> None:
@@ -16,6 +16,29 @@ def test_clean_drops_comments_scissors_and_blank_edges() -> None:
 
 def test_custom_comment_char() -> None:
     assert clean("feat(a): b\n; comment\n# kept\n", ";") == ["feat(a): b", "# kept"]
+
+
+@pytest.mark.parametrize(
+    ("text", "char"),
+    [
+        ("feat(a): b\n\nbody\n", "#"),  # no editor, no '#' line
+        ("feat(a): b\n#123 fixed\n", ";"),  # git keeps '#123' and would comment with ';'
+        ("feat(a): b\n#1\n;2\n", "@"),
+        ("feat(a): b\n\n#123\n\n; Please enter the message\n; with ';' ignored\n;\n; On branch main\n", ";"),
+        ("feat(a): b\n\n# Please enter the message\n#\n# On branch main\n", "#"),  # git's template
+        (
+            "feat(a): b\n#123\n; ------------------------ >8 ------------------------\ndiff --git a/x b/x\n",
+            ";",
+        ),
+    ],
+)
+def test_auto_comment_char_is_git_s_choice(text: str, char: str) -> None:
+    assert auto_comment_char(text) == char
+
+
+def test_auto_comment_char_cleans_what_git_cleans() -> None:
+    text = "feat(a): b\n#123 fixed\n\n; Please enter the message\n;\n; On branch main\n"
+    assert clean(text, "auto") == ["feat(a): b", "#123 fixed"]
 
 
 def test_crlf() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -295,3 +297,88 @@ def test_squash_merge_is_left_alone(shop: HookedRepo, editor: Editor) -> None:
     assert editor.seen_text().startswith("Squashed commit of the following:")
     assert result.code == 0, result.output
     assert shop.head_message() == "feat(orders): add refunds"
+
+
+def test_commit_a_refusal_prints_a_command_that_works_with_a(shop: HookedRepo) -> None:
+    append(shop, "orders/models.py", "# orders\n")
+    append(shop, "billing/models.py", "# billing\n")
+
+    result = shop.hooked_commit("-a", "-m", "feat(orders): note the models")  # git's own index: -a
+
+    assert result.code == 1 and "DJG201" in result.output
+    assert "git restore --staged" not in result.output  # it would change nothing: -a stages again
+    match = re.search(r"commit one app at a time; (\w+) first: (git commit -- .+)$", result.output, re.M)
+    assert match, result.output
+    first, command = match[1], shlex.split(match[2])
+    assert shop.hooked_commit("-m", f"feat({first}): note the model", *command[2:]).code == 0
+    other = ({"orders", "billing"} - {first}).pop()
+    result = shop.hooked_commit("-a", "-m", f"feat({other}): note the model")
+    assert result.code == 0, result.output
+
+
+def test_refused_message_comes_back_with_the_printed_command(shop: HookedRepo, editor: Editor) -> None:
+    append(shop, "orders/models.py", ORDER_MODEL)
+    shop.stage("orders/models.py")
+
+    result = shop.hooked_commit("-m", "feat(orders) add the order model")
+
+    assert result.code == 1
+    assert "write: feat(orders): add the order model" in result.output  # repaired, not repeated
+    match = re.search(r"edit it again with: (git commit -e -F .+)$", result.output, re.M)
+    assert match and match[1].endswith(str(shop.path / ".git" / "COMMIT_EDITMSG")), result.output
+    env = editor.env(message="feat(orders): add the order model")
+    result = shop.hooked_commit(*shlex.split(match[1])[2:], env=env)
+    assert result.code == 0, result.output
+    assert "feat(orders) add the order model" in editor.seen_text()  # what was typed came back
+    assert shop.head_message() == "feat(orders): add the order model"
+
+
+def test_a_change_touching_no_app_needs_no_scope(shop: HookedRepo) -> None:
+    append(shop, ".pre-commit-config.yaml", "# reviewed\n")
+    shop.stage(".pre-commit-config.yaml")
+
+    result = shop.hooked_commit("-m", "chore(orders): review the hooks")
+    assert result.code == 1 and "DJG202" in result.output, result.output
+    assert "write: chore: review the hooks (no scope, or one of the extra_scopes: deps, ci)" in result.output
+    result = shop.hooked_commit("-m", "chore: review the hooks")
+    assert result.code == 0, result.output
+
+
+def test_revert_of_a_merge_lands_and_check_range_agrees(shop: HookedRepo) -> None:
+    base = shop.head()
+    shop.git("checkout", "-q", "-b", "side")
+    for app in ("orders", "billing"):
+        append(shop, f"{app}/models.py", f"# {app}\n")
+        shop.stage(f"{app}/models.py")
+        assert shop.hooked_commit("-m", f"feat({app}): note the model").code == 0
+    shop.git("checkout", "-q", "main")
+    shop.git("merge", "-q", "--no-ff", "--no-edit", "side")
+    merge = shop.head()
+
+    result = shop.run_git("revert", "--no-edit", "-m", "1", merge)  # Revert "Merge branch 'side'"
+
+    assert result.code == 0, result.output
+    assert shop.head() != merge
+    assert shop.head_message().startswith("Revert \"Merge branch 'side'\"")
+    ci = subprocess.run(
+        [sys.executable, "-m", "djgate", "check-range", f"{base}..HEAD", "--ignore", "DJG301"],
+        cwd=shop.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ci.returncode == 0, ci.stdout + ci.stderr
+
+
+def test_comment_char_auto_judges_what_git_keeps(shop: HookedRepo, editor: Editor) -> None:
+    shop.git("config", "core.commentChar", "auto")
+    append(shop, "orders/models.py", ORDER_MODEL)
+    shop.stage("orders/models.py")
+
+    result = shop.hooked_commit("-e", "-m", "feat(orders): add the model\n#12 is fixed", env=editor.env())
+
+    assert result.code == 1 and "DJG106" in result.output, result.output  # git keeps '#12': ';' comments
+    assert "; Please enter the commit message" in editor.seen_text()
+    result = shop.hooked_commit("-e", "-m", "feat(orders): add the model\n\n#12 is fixed", env=editor.env())
+    assert result.code == 0, result.output
+    assert shop.head_message() == "feat(orders): add the model\n\n#12 is fixed"

@@ -11,7 +11,7 @@ import pytest
 from djgate.errors import DjgateError
 from djgate.ranges import range_from_environment
 
-from .conftest import Repo, djgate_process
+from .conftest import Repo, djgate_process, write_msg
 
 
 def commit(repo: Repo, message: str, *files: str) -> str:
@@ -207,6 +207,15 @@ def test_sarif_is_valid(branch: Repo) -> None:
     for result_ in run["results"]:
         assert rule_ids[result_["ruleIndex"]] == result_["ruleId"]
         assert result_["properties"]["commit"]
+        # GitHub code scanning rejects a result without a location; commit findings sit on pyproject.toml:1.
+        (location,) = result_["locations"]
+        assert location["physicalLocation"] == {
+            "artifactLocation": {"uri": "pyproject.toml"},
+            "region": {"startLine": 1},
+        }
+        assert result_["partialFingerprints"]["djgateCommitFinding/v1"]
+    fingerprints = {r["partialFingerprints"]["djgateCommitFinding/v1"] for r in run["results"]}
+    assert len(fingerprints) == 2  # two findings, two alerts
     assert "## Why it matters" in run["tool"]["driver"]["rules"][0]["help"]["text"]
 
 
@@ -318,6 +327,87 @@ def test_an_explicit_config_still_wins(branch: Repo, djgate, tmp_path: Path) -> 
 
     assert run_json(djgate, "main..topic")[0] == 1
     assert run_json(djgate, "main..topic", "--config", str(explicit))[0] == 0
+
+
+def merged_side_branch(branch: Repo) -> str:
+    """A side branch with one commit per app, merged into topic by git: the merge's own message."""
+    branch.git("checkout", "-q", "-b", "side", "main")
+    commit(branch, "feat(billing): side work", "billing/side.py")
+    commit(branch, "feat(orders): side work", "orders/side.py")
+    branch.git("checkout", "-q", "topic")
+    branch.git("merge", "-q", "--no-ff", "--no-edit", "side")
+    return branch.git("rev-parse", "HEAD").strip()
+
+
+def test_git_revert_of_a_merge_is_git_s_own_message(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    merge = merged_side_branch(branch)
+    branch.git("revert", "--no-edit", "-m", "1", merge)  # Revert "Merge branch 'side' into topic"
+    assert branch.git("log", "-1", "--format=%s").startswith("Revert \"Merge branch 'side'")
+    code, data = run_json(djgate, "main..topic")
+    assert (code, data["findings"]) == (0, [])
+
+
+def test_github_revert_button_message_on_a_merge(branch: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    merged_side_branch(branch)
+    branch.write("orders/side.py", "")
+    branch.write("billing/side.py", "")
+    branch.stage()
+    message = 'Revert "Merge pull request #12 from acme/side"\n\nReverts acme/shop#12'
+    branch.commit(message)
+    code, data = run_json(djgate, "main..topic")
+    assert (code, data["findings"]) == (0, [])
+    result = djgate("check-msg", write_msg(branch, message + "\n"))
+    assert result.code == 0, result.out
+    # A revert of a commit (not a merge) is still judged for scope.
+    commit(branch, 'Revert "feat(orders): side work"', "orders/side.py", "billing/side.py")
+    code, data = run_json(djgate, "main..topic")
+    assert (code, [f["code"] for f in data["findings"]]) == (1, ["DJG201"])
+
+
+def test_github_squash_header_only_when_configured(branch: Repo, djgate, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    squash = commit(branch, "Add refund endpoint (#123)", "orders/refund.py")
+    code, data = run_json(djgate, "main..topic")
+    assert (code, [(f["code"], f["commit"]) for f in data["findings"]]) == (1, [("DJG101", squash)])
+    config = tmp_path / "djgate.toml"
+    config.write_text('ignore = ["DJG301"]\ngithub_squash = true\n')
+    code, data = run_json(djgate, "main..topic", "--config", str(config))
+    assert (code, data["findings"]) == (0, [])
+    commit(branch, "Add refund endpoint", "orders/refund2.py")  # no PR number: still refused
+    code, data = run_json(djgate, "main..topic", "--config", str(config))
+    assert [f["code"] for f in data["findings"]] == ["DJG101"]
+
+
+def test_bot_commits_are_skipped_and_listed(branch: Repo, djgate, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bot = "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>"
+    branch.write("orders/a.py", "x = 1\n")
+    branch.write("billing/a.py", "x = 1\n")
+    branch.stage()
+    branch.git("commit", "-q", "--no-verify", "--author", bot, "-m", "Bump django from 4.2.1 to 4.2.2")
+    by_bot = branch.git("rev-parse", "HEAD").strip()
+    ci = commit(branch, "[pre-commit.ci] auto fixes from pre-commit.com hooks", "orders/b.py")
+    look_alike = "dependabotb <x@example.com>"  # `[bot]` is literal, not a character class
+    branch.write("orders/c.py", "x = 1\n")
+    branch.stage()
+    branch.git("commit", "-q", "--no-verify", "--author", look_alike, "-m", "Bump things")
+    human = branch.git("rev-parse", "HEAD").strip()
+    config = tmp_path / "djgate.toml"
+    config.write_text(
+        'ignore = ["DJG301"]\nignore_authors = ["dependabot[bot]", "renovate[bot]"]\n'
+        'ignore_messages = ["^\\\\[pre-commit\\\\.ci\\\\]"]\n'
+    )
+    code, data = run_json(djgate, "main..topic", "--config", str(config))
+    assert (code, [(f["code"], f["commit"]) for f in data["findings"]]) == (1, [("DJG101", human)])
+    assert data["summary"]["skipped"] == [
+        {"commit": by_bot, "reason": "ignore_authors: dependabot[bot]"},
+        {"commit": ci, "reason": "ignore_messages: ^\\[pre-commit\\.ci\\]"},
+    ]
+    assert data["summary"]["commits"] == 3
+    assert run_json(djgate, "main..topic", "--config", str(config), "--jobs", "2") == (code, data)
+    text = djgate("check-range", "main..topic", "--config", str(config)).out
+    assert "2 more skipped" in text and f"skipped {by_bot[:12]}: ignore_authors: dependabot[bot]" in text
+    summary = tmp_path / "summary.md"
+    djgate("check-range", "main..topic", "--config", str(config), "--summary", str(summary))
+    assert f"`{ci[:12]}` ignore_messages" in summary.read_text()
 
 
 def test_a_long_range_judged_in_parallel_says_the_same(

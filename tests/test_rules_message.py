@@ -116,3 +116,37 @@ def test_severity_override_makes_it_a_warning(shop: Repo, check) -> None:  # typ
 def test_extra_scope_on_neutral_files(shop: Repo, check) -> None:  # type: ignore[no-untyped-def]
     shop.write("pyproject.toml", '[tool.djgate]\nextra_scopes = ["deps"]\n')
     assert check("build(deps): bump django", "requirements.txt") == []
+
+
+@pytest.mark.parametrize(
+    ("message", "hint"),
+    [
+        (
+            "feat(orders):add count endpoint.",
+            "put one space after the colon; write: feat(orders): add count endpoint",
+        ),
+        ("feat(orders) add count endpoint", "write: feat(orders): add count endpoint"),
+        ("feat (orders) : add count endpoint", "write: feat(orders): add count endpoint"),
+        ("feat(orders)", "write: feat(orders): <what it does>"),
+        ("Added refunds", "write: feat(orders): Added refunds"),  # not nearly a header: an example
+    ],
+)
+def test_header_format_hint_repairs_what_is_there(check, message: str, hint: str) -> None:  # type: ignore[no-untyped-def]
+    (finding,) = [f for f in check(message, "orders/services.py") if f["code"] == "DJG101"]
+    assert finding["hint"] == hint
+
+
+def test_unknown_scope_hint_prints_the_line_to_add(shop: Repo, check) -> None:  # type: ignore[no-untyped-def]
+    (finding,) = check("chore(ci): add pre-commit config", ".pre-commit-config.yaml")
+    assert finding["code"] == "DJG104"
+    assert finding["hint"] == (
+        "known scopes: billing, orders; to allow 'ci', add under [tool.djgate] in pyproject.toml "
+        '(create the file or the table if missing): extra_scopes = ["ci"]'
+    )
+    shop.write("pyproject.toml", '[tool.djgate]\nextra_scopes = ["deps"]\n')
+    (finding,) = check("chore(ci): add pre-commit config", ".pre-commit-config.yaml")
+    assert str(finding["hint"]).endswith(
+        'to allow \'ci\', change the line in [tool.djgate] of pyproject.toml to: extra_scopes = ["deps", "ci"]'
+    )
+    shop.write("pyproject.toml", '[tool.djgate]\nextra_scopes = ["deps", "ci"]\n')  # the line, as printed
+    assert check("chore(ci): add pre-commit config", ".pre-commit-config.yaml") == []

@@ -93,9 +93,52 @@ def test_extra_scope_on_app_files(shop: Repo, djgate) -> None:  # type: ignore[n
     assert "not an app" in finding["message"]
 
 
-def test_app_scope_on_neutral_files_passes(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+def test_app_scope_on_neutral_files_is_refused(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    # Issue 13 reversed this: an app scope must name an app the change touches.
     stage(shop, "shop/settings.py")
-    assert findings(djgate, "check-msg", write_msg(shop, "feat(orders): enable orders")) == []
+    (finding,) = findings(djgate, "check-msg", write_msg(shop, "feat(orders): enable orders"))
+    assert (finding["code"], finding["hint"]) == ("DJG202", "write: feat: enable orders (no scope)")
+
+
+def test_a_change_touching_no_app_needs_no_scope(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    # Nothing staged (an empty commit, a reword): no files to judge the scope against.
+    assert findings(djgate, "check-msg", write_msg(shop, "fix(orders): reword the last message")) == []
+    shop.write("pyproject.toml", '[tool.djgate]\nextra_scopes = ["ci"]\n')
+    stage(shop, ".pre-commit-config.yaml")  # pyproject.toml unstaged: no DJG110
+    assert findings(djgate, "check-msg", write_msg(shop, "chore: add pre-commit config")) == []
+    assert findings(djgate, "check-msg", write_msg(shop, "chore(ci): add pre-commit config")) == []
+    (finding,) = findings(djgate, "check-msg", write_msg(shop, "chore(orders): add pre-commit config"))
+    assert finding["code"] == "DJG202"
+    assert finding["hint"] == "write: chore: add pre-commit config (no scope, or one of the extra_scopes: ci)"
+    (finding,) = findings(djgate, "check-msg", write_msg(shop, "chore(tooling): add pre-commit config"))
+    assert finding["code"] == "DJG104"
+    # An app change still needs its scope.
+    stage(shop, "orders/models.py")
+    (finding,) = findings(djgate, "check-msg", write_msg(shop, "chore: add pre-commit config"))
+    assert (finding["code"], finding["hint"]) == ("DJG103", "write: chore(orders): add pre-commit config")
+
+
+def test_require_scope_always(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("pyproject.toml", '[tool.djgate]\nextra_scopes = ["ci", "deps"]\nrequire_scope = "always"\n')
+    stage(shop, ".pre-commit-config.yaml")  # pyproject.toml unstaged: no DJG110
+    (finding,) = findings(djgate, "check-msg", write_msg(shop, "chore: add pre-commit config"))
+    assert finding["code"] == "DJG103"
+    assert (
+        finding["hint"]
+        == "write: chore(<scope>): add pre-commit config, with one of the extra_scopes: ci, deps"
+    )
+    assert findings(djgate, "check-msg", write_msg(shop, "chore(ci): add pre-commit config")) == []
+
+
+def test_check_range_agrees_on_a_change_touching_no_app(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    base = shop.git("rev-parse", "HEAD").strip()
+    stage(shop, ".pre-commit-config.yaml")
+    good = shop.commit("chore: add pre-commit config")
+    stage(shop, ".editorconfig")
+    bad = shop.commit("chore(orders): add editorconfig")
+    result = djgate("check-range", f"{base}..HEAD", "--ignore", "DJG301", "--format", "json")
+    assert [(f["code"], f["commit"]) for f in json.loads(result.out)["findings"]] == [("DJG202", bad)]
+    assert good != bad
 
 
 def test_commit_mode_hint_for_a_multi_app_commit(shop: Repo) -> None:

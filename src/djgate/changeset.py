@@ -50,6 +50,9 @@ class ChangeSet(NamedTuple):
     author: str | None = None
     merging: bool = False  # a merge in progress (MERGE_HEAD) or a commit with several parents
     comment_char: str = "#"
+    # The index git built for `git commit -a` or `git commit -- <paths>` (GIT_INDEX_FILE), not the user's:
+    # unstaging from it changes nothing.
+    temporary_index: bool = False
 
     @property
     def is_merge(self) -> bool:

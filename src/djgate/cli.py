@@ -13,6 +13,7 @@ import click
 
 from djgate import __version__, commands, log
 from djgate.commands import emit
+from djgate.engine import STAGED_FAMILIES, WHOLE_FILE_FAMILIES
 from djgate.errors import DjgateError
 from djgate.report import FORMATS
 
@@ -56,7 +57,7 @@ def common_options(command: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="djgate")
+@click.version_option(__version__, "-V", "--version", prog_name="djgate")
 @click.option("-v", "--verbose", is_flag=True, help="Log what djgate does, on stderr.")
 def cli(verbose: bool) -> None:
     """Commit governance for Django teams: conventional messages scoped to the app a commit changes."""
@@ -78,7 +79,8 @@ def check_msg(msg_file: Path, fmt: str, config_path: Path | None, select: Any, i
     "--family",
     "families",
     multiple=True,
-    help="Only this rule family (repeatable); each pre-commit hook id runs one. Default: all.",
+    help=f"Only this rule family (repeatable): {', '.join(STAGED_FAMILIES)}; each pre-commit hook id runs "
+    f"one. With FILES or --all-files: {', '.join(WHOLE_FILE_FAMILIES)}. Default: all.",
 )
 @click.option(
     "--all-files",
@@ -144,7 +146,7 @@ def check_range(
     from djgate.engine import check_range as run
     from djgate.gitrepo import GitRepo
     from djgate.ranges import range_from_environment
-    from djgate.report import range_extra, range_markdown
+    from djgate.report import range_extra, range_markdown, sanitize
 
     repo = GitRepo.discover(bare=True)
     if from_root:
@@ -162,7 +164,7 @@ def check_range(
     else:
         config = commands.range_config(repo, resolved.requested_base)
     report = run(repo, config.with_cli(select, ignore), resolved, jobs=jobs)
-    if not report.verdicts and not allow_empty:
+    if not report.verdicts and not report.skipped and not allow_empty:
         raise DjgateError(f"the range {spec} has no commits; check it, or pass --allow-empty")
     if summary_path is not None:
         with summary_path.open("a", encoding="utf-8") as handle:
@@ -172,9 +174,13 @@ def check_range(
     if fmt == "text":
         overrides = f", {len(report.overrides)} override(s)" if report.overrides else ""
         boots = f", {report.django_boots} Django boot(s)" if report.django_boots else ""
+        skipped = f", {len(report.skipped)} more skipped by the configuration" if report.skipped else ""
         click.echo(
-            f"djgate: {extra['commits']} commit(s) in {spec}, {extra['refused']} refused{overrides}{boots}"
+            f"djgate: {extra['commits']} commit(s) in {spec}, {extra['refused']} refused"
+            f"{skipped}{overrides}{boots}"
         )
+        for skip in report.skipped:
+            click.echo(f"    skipped {skip.commit[:12]}: {sanitize(skip.reason)}")
     return code
 
 
@@ -190,11 +196,24 @@ def prepare_msg(msg_file: Path, source: str | None, sha: str | None, config_path
 
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def rules_command(fmt: str) -> int:
-    """List every rule: code, name, default severity, summary."""
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def rules_command(fmt: str, config_path: Path | None) -> int:
+    """List every rule: code, name, severity (as the repository's configuration sets it), summary."""
     from djgate.docs import rules_json, rules_table
 
-    click.echo(rules_json() if fmt == "json" else rules_table())
+    config = commands.repository_config(config_path)
+    click.echo(rules_json(config) if fmt == "json" else rules_table(config))
+    return 0
+
+
+@cli.command("config")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def config_command(fmt: str, config_path: Path | None) -> int:
+    """Print the effective configuration: every key, its value, and where it came from (default or file)."""
+    from djgate.config import describe_config
+
+    click.echo(describe_config(commands.repository_config(config_path), fmt))
     return 0
 
 

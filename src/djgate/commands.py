@@ -39,6 +39,21 @@ class Session:
         self.config: Config = load_config(self.repo.root, config_path).with_cli(select, ignore)
 
 
+def repository_config(config_path: Path | None) -> Config:
+    """The configuration of the repository around the working directory (or `config_path`); the defaults
+    outside a repository."""
+    from djgate.config import Config, load_config
+    from djgate.gitrepo import GitRepo
+
+    try:
+        root = GitRepo.discover().root
+    except DjgateError:
+        if config_path is None:
+            return Config()
+        root = Path.cwd()
+    return load_config(root, config_path)
+
+
 def range_config(repo: GitRepo, base: str) -> Config:
     """The configuration a range is judged with: the root pyproject.toml of its base as given (the target
     branch), whatever the range's own commits or the working tree hold."""
@@ -96,7 +111,13 @@ def check_msg(
 
     text = decode(read_message(msg_file))
     session = Session(config_path, select, ignore)
-    return emit(check_message(session.repo, session.config, text), fmt)
+    code = emit(check_message(session.repo, session.config, text), fmt)
+    if code == 1 and fmt == "text":  # git drops a refused message: say how to get it back
+        import shlex
+
+        kept = shlex.quote(str(msg_file.absolute()))
+        echo(f"djgate: your message is kept; edit it again with: git commit -e -F {kept}", err=True)
+    return code
 
 
 def family_error(families: Sequence[str], on_files: bool) -> str | None:

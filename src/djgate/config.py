@@ -63,6 +63,7 @@ DEFAULT_SCRIPT_PATHS = (
 )
 
 SEVERITY_VALUES = ("error", "warning")
+REQUIRE_SCOPE_VALUES = ("apps", "always")
 
 
 NOTHING: Mapping[str, Any] = MappingProxyType({})
@@ -87,7 +88,12 @@ class Config(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, o
     allow_overrides: tuple[str, ...] | None = None  # codes a Djgate-Allow trailer may turn off
     target_branch: str | None = None  # where changes merge (origin/main); default: the branch's upstream
     atomic_wrappers: tuple[str, ...] = ()  # the project's own transaction.atomic wrappers (DJG602)
+    require_scope: str = "apps"  # "apps": a scope when the change touches an app; "always": on every commit
+    github_squash: bool = False  # GitHub's squash-merge header `Title (#123)` passes the message rules
+    ignore_authors: tuple[str, ...] = ()  # globs on `name <email>`: such commits are skipped in a range
+    ignore_messages: tuple[str, ...] = ()  # regular expressions searched in the header: such commits skipped
     source: str = "defaults"  # where it was read from, for error messages
+    configured: tuple[str, ...] = ()  # the keys the file sets (the others are defaults)
 
     def enabled(self, code: str) -> bool:
         if self.select and not any(code.startswith(s) for s in self.select):
@@ -150,8 +156,8 @@ def config_from_toml(data: bytes, source: str, dedicated: bool = False) -> Confi
 
 
 def parse_config(table: Mapping[str, Any], source: str) -> Config:
-    known = [name for name in Config._fields if name != "source"]
-    values: dict[str, Any] = {"source": source}
+    known = [name for name in Config._fields if name not in ("source", "configured")]
+    values: dict[str, Any] = {"source": source, "configured": tuple(table)}
     for key, raw in table.items():
         if key not in known:
             import difflib
@@ -247,6 +253,30 @@ def _severities(key: str, raw: Any, source: str) -> dict[str, str]:
     return out
 
 
+def _bool(key: str, raw: Any, source: str) -> bool:
+    if not isinstance(raw, bool):
+        raise _fail(key, source, f"must be true or false, not {raw!r}")
+    return raw
+
+
+def _require_scope(key: str, raw: Any, source: str) -> str:
+    if raw not in REQUIRE_SCOPE_VALUES:
+        raise _fail(key, source, f'must be "apps" or "always", not {raw!r}')
+    return str(raw)
+
+
+def _regexes(key: str, raw: Any, source: str) -> tuple[str, ...]:
+    import re
+
+    patterns = _strings(key, raw, source)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _fail(key, source, f"{pattern!r} is not a regular expression ({exc})") from None
+    return patterns
+
+
 _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "types": _strings,
     "extra_scopes": _strings,
@@ -266,4 +296,33 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "allow_overrides": _codes,
     "target_branch": _string,
     "atomic_wrappers": _dotted_names,
+    "require_scope": _require_scope,
+    "github_squash": _bool,
+    "ignore_authors": _strings,
+    "ignore_messages": _regexes,
 }
+
+
+def describe_config(config: Config, fmt: str = "text") -> str:
+    """`djgate config`: each key's effective value and where it came from, as text or JSON."""
+    import json
+
+    keys = [k for k in Config._fields if k not in ("source", "configured")]
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: plain(v) for k, v in value.items()}
+        return list(value) if isinstance(value, tuple) else value
+
+    rows = [
+        (k, plain(getattr(config, k)), config.source if k in config.configured else "default") for k in keys
+    ]
+    if fmt == "json":
+        values = [{"key": k, "value": v, "from": origin} for k, v, origin in rows]
+        return json.dumps({"source": config.source, "keys": values}, indent=2)
+    width = max(len(k) for k in keys)
+    lines = [
+        f"{k.ljust(width)} = {'(not set)' if v is None else json.dumps(v)}  # {origin}"
+        for k, v, origin in rows
+    ]
+    return "\n".join([f"# djgate configuration, read from {config.source}", *lines])

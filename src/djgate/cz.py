@@ -69,9 +69,12 @@ def read_project() -> Project:
     return Project(config, tuple(sorted(apps.labels)), tuple(apps.group(paths)), paths, in_repository=True)
 
 
-def header_schema_pattern(types: Sequence[str], scopes: Sequence[str] | None, max_header_length: int) -> str:
+def header_schema_pattern(
+    types: Sequence[str], scopes: Sequence[str] | None, max_header_length: int, scope_optional: bool = False
+) -> str:
     """A regex that accepts a message when djgate's message rules do (DJG101-DJG106; the scope must be one of
-    `scopes`, or any when None). One regex because that is what `cz check` matches messages against."""
+    `scopes`, or any when None; `scope_optional`: or none, DJG103 on a change touching no app). One regex
+    because that is what `cz check` matches messages against."""
 
     def one_of(words: Sequence[str]) -> str:
         return "|".join(re.escape(w) for w in words) or "(?!)"  # nothing allowed: match nothing
@@ -81,7 +84,7 @@ def header_schema_pattern(types: Sequence[str], scopes: Sequence[str] | None, ma
         r"(?s)"
         rf"(?=[^\n]{{0,{max_header_length}}}[^\S\n]*(?:\n|\Z))"  # DJG105: the header fits
         rf"(?:{one_of(types)})"  # DJG102
-        rf"\((?:{scope})\)!?: "  # DJG101, DJG103, DJG104
+        rf"(?:\((?:{scope})\)){'?' if scope_optional else ''}!?: "  # DJG101, DJG103, DJG104
         r"[^\n]*(?:[^\s.]|\.\.\.)[^\S\n]*"  # DJG105: a summary, without a final period
         r"(?:\n[^\S\n]*(?:\n.*)?)?\Z"  # DJG106: a blank line between header and body
     )
@@ -173,7 +176,9 @@ class DjgateCz(ConventionalCommitsCz):
     def schema_pattern(self) -> str:
         project = self.project
         scopes = project.scopes if project.in_repository else None
-        return header_schema_pattern(project.config.types, scopes, project.config.max_header_length)
+        config = project.config
+        optional = config.require_scope == "apps" and bool(project.staged_paths) and not project.staged_apps
+        return header_schema_pattern(config.types, scopes, config.max_header_length, optional)
 
     def example(self) -> str:
         types, scopes = self.project.config.types, self.project.scopes

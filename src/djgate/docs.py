@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
+from djgate.config import Config
 from djgate.errors import DjgateError
 from djgate.rules import Rule, all_rules
 
@@ -19,20 +20,37 @@ def find_rule(code: str) -> Rule:
     raise DjgateError(f"no rule '{code}'; `djgate rules` lists them")
 
 
-def rules_table() -> str:
+def configured_severity(r: Rule, config: Config) -> str:
+    """The severity a rule has in this configuration: "off" when `ignore`/`select` leave it out."""
+    return config.severity_for(r.code, r.severity) if config.enabled(r.code) else "off"
+
+
+def rules_table(config: Config | None = None) -> str:
+    """Every rule with its severity in `config` (the repository's; None: the defaults)."""
+    config = config or Config()
     rows = [("CODE", "NAME", "SEVERITY", "SUMMARY")]
-    rows += [(r.code, r.name, r.severity, r.summary) for r in all_rules().values()]
+    rows += [(r.code, r.name, configured_severity(r, config), r.summary) for r in all_rules().values()]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "\n".join(
+    lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=False)) + "  " + row[3]
         for row in rows
-    )
+    ]
+    source = "defaults: no [tool.djgate] found" if config.source == "defaults" else config.source
+    return "\n".join([*lines, f"(severities from {source})"])
 
 
-def rules_json() -> str:
+def rules_json(config: Config | None = None) -> str:
+    config = config or Config()
     return json.dumps(
         [
-            {"code": r.code, "name": r.name, "family": r.family, "severity": r.severity, "summary": r.summary}
+            {
+                "code": r.code,
+                "name": r.name,
+                "family": r.family,
+                "severity": configured_severity(r, config),
+                "default_severity": r.severity,
+                "summary": r.summary,
+            }
             for r in all_rules().values()
         ],
         indent=2,

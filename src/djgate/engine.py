@@ -175,9 +175,20 @@ def _django(
 
 def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
     """commit-msg: the message being written, with the staged files it will commit."""
-    staged = repo.staged(message=text, lines=False)._replace(comment_char=repo.comment_char())
+    staged = repo.staged(message=text, lines=False)._replace(
+        comment_char=repo.comment_char(), temporary_index=temporary_index(repo)
+    )
     facts = RepoFacts(repo)
     return judge(facts, config, staged, AppMap.of(repo, config), MESSAGE_FAMILIES).findings
+
+
+def temporary_index(repo: GitRepo) -> bool:
+    """Whether git runs the hook on an index of its own: `git commit -a` commits from `index.lock`, `git
+    commit -- <paths>` from a `next-index-*.lock`; a plain commit names the repository's index."""
+    index = os.environ.get("GIT_INDEX_FILE")
+    if not index:
+        return False
+    return os.path.realpath(repo.root / index) != os.path.realpath(repo.git_dir / "index")
 
 
 def staged_target(repo: GitRepo, config: Config) -> Callable[[], str | None]:
@@ -189,6 +200,7 @@ def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED
     """pre-commit: the staged files, before the editor opens."""
     families = tuple(families)
     staged = repo.staged(lines=bool(set(families) - set(MESSAGE_FAMILIES)))
+    staged = staged._replace(temporary_index=temporary_index(repo))
     probe = None
     if "migrations" in families:
         from djgate.django.probe import start_probe  # Django imports while the rest is read
@@ -212,20 +224,49 @@ def check_files(
     any other named file whole (`pre-commit run --all-files` in CI, where nothing is staged)."""
     if paths is None:
         files = repo.whole_files()
+        whole = {f.path for f in files}
     else:
         staged = {f.path: f for f in repo.staged().files}
         named = list(dict.fromkeys(paths))
         rest = [p for p in named if p not in staged]
-        whole = {f.path: f for f in repo.whole_files(rest)} if rest else {}
-        files = [staged[p] if p in staged else whole[p] for p in named if p in staged or p in whole]
+        unstaged = {f.path: f for f in repo.whole_files(rest)} if rest else {}
+        files = [staged[p] if p in staged else unstaged[p] for p in named if p in staged or p in unstaged]
+        whole = set()  # named files keep "added": tests/test_precommit_secrets.py expects it for now
     changeset = ChangeSet(files=tuple(files), source="staged", parents=(repo.head,) if repo.head else ())
     facts = RepoFacts(repo)
-    return judge(facts, config, changeset, AppMap([], config), families).findings
+    findings = judge(facts, config, changeset, AppMap([], config), families).findings
+    # `--all-files` judges files as if added, but nothing was: its findings do not say "added".
+    return [f._replace(message=f.message.removesuffix(" added")) if f.path in whole else f for f in findings]
+
+
+class Skipped(NamedTuple):
+    """A commit of a range not judged, and why (`ignore_authors`, `ignore_messages`)."""
+
+    commit: str
+    reason: str
+
+
+def skip_reason(config: Config, changeset: ChangeSet) -> str | None:
+    """Why the configuration says not to judge this commit; None: judge it."""
+    import re
+
+    author = changeset.author or ""
+    name, _, email = author.partition(" <")
+    for glob in config.ignore_authors:
+        pattern = ".*".join(".".join(map(re.escape, part.split("?"))) for part in glob.split("*"))
+        if any(re.fullmatch(pattern, who, re.IGNORECASE) for who in (author, name, email.rstrip(">"))):
+            return f"ignore_authors: {glob}"
+    header = (changeset.message or "").split("\n", 1)[0]
+    for regex in config.ignore_messages:
+        if re.search(regex, header):
+            return f"ignore_messages: {regex}"
+    return None
 
 
 class RangeReport(NamedTuple):
     rev_range: RevRange
     verdicts: list[Verdict]
+    skipped: Sequence[Skipped] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -257,9 +298,11 @@ def check_range(
         jobs = min(os.cpu_count() or 1, MAX_WORKERS) if len(ids) >= PARALLEL_FROM else 1
     workers = max(1, min(jobs, len(ids)))
     if workers > 1:
-        verdicts = _judge_in_parallel(repo, config, rev_range, apps, families, ids, workers)
+        outcomes = _judge_in_parallel(repo, config, rev_range, apps, families, ids, workers)
     else:
-        verdicts = _judge_commits(facts, config, rev_range, apps, families, repo.range_commits(rev_range))
+        outcomes = _judge_commits(facts, config, rev_range, apps, families, repo.range_commits(rev_range))
+    verdicts = [o for o in outcomes if isinstance(o, Verdict)]
+    skipped = [o for o in outcomes if isinstance(o, Skipped)]
     if "migrations" in families and config.enabled("DJG302") and verdicts:
         race = merge_race(repo, config, rev_range, [v.changeset for v in verdicts], apps)
         if race:  # the tip's finding: through the same suppressions and overrides as every other
@@ -274,7 +317,7 @@ def check_range(
             message = Message.from_text(tip.changeset.message or "", tip.changeset.comment_char)
             found, used = overridden(list(settle(context, race)), message, config, tip.changeset)
             verdicts[-1] = tip._replace(findings=tip.findings + found, overrides=[*tip.overrides, *used])
-    return RangeReport(rev_range, verdicts)
+    return RangeReport(rev_range, verdicts, skipped)
 
 
 # A range this long is split between processes, one per core (measured on 2 cores: below it, starting a
@@ -290,14 +333,19 @@ def _judge_commits(
     apps: AppMap,
     families: tuple[str, ...],
     changesets: Iterable[ChangeSet],
-) -> list[Verdict]:
-    """Each commit judged as it comes; a verdict keeps its commit's files, not their lines."""
-    verdicts = []
+) -> list[Verdict | Skipped]:
+    """Each commit judged as it comes, or skipped as configured (`ignore_authors`, `ignore_messages`); a
+    verdict keeps its commit's files, not their lines."""
+    outcomes: list[Verdict | Skipped] = []
     for changeset in changesets:
+        reason = skip_reason(config, changeset)
+        if reason is not None:
+            outcomes.append(Skipped(changeset.commit or "", reason))
+            continue
         verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base or None)
         files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
-        verdicts.append(verdict._replace(changeset=changeset._replace(files=files)))
-    return verdicts
+        outcomes.append(verdict._replace(changeset=changeset._replace(files=files)))
+    return outcomes
 
 
 def _judge_in_parallel(
@@ -308,7 +356,7 @@ def _judge_in_parallel(
     families: tuple[str, ...],
     ids: list[str],
     workers: int,
-) -> list[Verdict]:
+) -> list[Verdict | Skipped]:
     """The range in contiguous chunks, one per process (forked: nothing to import again), each with its
     own git processes; the verdicts in the range's order, whichever process finishes first."""
     import multiprocessing

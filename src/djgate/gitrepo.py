@@ -140,9 +140,8 @@ class GitRepo:
         for item in out.split(b"\0"):
             if b"\n" in item:
                 value = item.split(b"\n", 1)[1].decode("utf-8", "replace") or "#"
-        # "auto" lets git pick a character at commit time; the template then uses "#" unless the message
-        # itself starts lines with it, which we cannot know here.
-        return "#" if value == "auto" else value
+        # "auto": git picks the character per message; `message.clean` picks it the same way, from the text.
+        return value
 
     @property
     def bare(self) -> bool:

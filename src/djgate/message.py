@@ -22,6 +22,8 @@ MERGE_PREFIXES = (
 # The merge GitHub makes for a pull request's refs/pull/N/merge: "Merge <sha> into <sha>".
 MERGE_SHAS = r"Merge [0-9a-f]{7,64} into [0-9a-f]{7,64}\Z"
 WIP_RE = r"(?i)\[?wip\b"
+# GitHub's default header for a squash merge: the pull request's title and number, `Title (#123)`.
+SQUASH_RE = r".*\S \(#\d+\)\Z"
 
 
 def decode(raw: bytes) -> str:
@@ -31,9 +33,13 @@ def decode(raw: bytes) -> str:
 
 def clean(text: str, comment_char: str = "#") -> list[str]:
     """The lines git keeps: no comment lines, nothing from the scissors line down, no trailing blanks.
-    An empty comment_char keeps every line (a recorded commit's message has no comments left)."""
+    An empty comment_char keeps every line (a recorded commit's message has no comments left); "auto"
+    (core.commentChar=auto) is the character git picked for this message."""
+    text = text.replace("\r\n", "\n")
+    if comment_char == "auto":
+        comment_char = auto_comment_char(text)
     lines: list[str] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
+    for line in text.split("\n"):
         if comment_char and line.startswith(comment_char):
             if line[len(comment_char) :].strip() == SCISSORS:
                 break
@@ -44,6 +50,32 @@ def clean(text: str, comment_char: str = "#") -> list[str]:
     while lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+AUTO_CANDIDATES = "#;@!$%^&|:"  # git's order of preference under core.commentChar=auto
+
+
+def auto_comment_char(text: str) -> str:
+    """The comment character git picked under core.commentChar=auto: the first of AUTO_CANDIDATES that
+    starts no line of the message, chosen before git appends its template, whose comment lines (a bare
+    comment line among them) or scissors line then show the choice. Without them (no editor: git strips
+    no comment), the first candidate starting no line of the text."""
+    lines = text.split("\n")
+    for char in AUTO_CANDIDATES:
+        if f"{char} {SCISSORS}" in lines:
+            return char
+    tail = [line for line in lines if line.strip()]
+    char = tail[-1][:1] if tail else ""
+    if char and char in AUTO_CANDIDATES:
+        block = []
+        for line in reversed(lines):
+            if line.strip() and not line.startswith(char):
+                break
+            block.append(line)
+        if any(line.rstrip() == char for line in block):
+            return char
+    starts = {line[:1] for line in lines}
+    return next((c for c in AUTO_CANDIDATES if c not in starts), "#")
 
 
 class Header(NamedTuple):
@@ -98,6 +130,16 @@ class Message(NamedTuple):
         while (match := re.match(REVERT_RE, header)) is not None:
             header = inner = match["inner"]
         return inner
+
+    @property
+    def reverts_merge(self) -> bool:
+        """git's (and GitHub's Revert button's) message for reverting a merge: `Revert "Merge ..."`."""
+        inner = self.reverted_header
+        return inner is not None and Message((inner,)).git_merge
+
+    @property
+    def github_squash(self) -> bool:
+        return re.match(SQUASH_RE, self.header) is not None
 
     @property
     def effective_header(self) -> str:

@@ -179,6 +179,7 @@ def render_github(findings: Sequence[Finding]) -> str:
 
 SARIF_LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_COMMIT_LOCATION = "pyproject.toml"  # where djgate's configuration lives: the place of commit findings
 
 
 def render_sarif(findings: Sequence[Finding]) -> str:
@@ -211,11 +212,15 @@ def render_sarif(findings: Sequence[Finding]) -> str:
             "level": SARIF_LEVELS[f.severity],
             "message": {"text": sanitize(_with_hint(_encodable(f)))},
         }
-        if f.path:
-            region = {"region": {"startLine": f.line}} if f.line else {}
-            result["locations"] = [
-                {"physicalLocation": {"artifactLocation": {"uri": _uri(f.path)}, **region}}
-            ]
+        # GitHub code scanning rejects a result without a location: a finding about a commit rather than
+        # a file (DJG101, DJG201, ...) is placed on SARIF_COMMIT_LOCATION, line 1, fingerprinted by its
+        # commit so that two commits' findings stay two alerts.
+        uri = _uri(f.path) if f.path else SARIF_COMMIT_LOCATION
+        result["locations"] = [
+            {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": f.line or 1}}}
+        ]
+        if not f.path:
+            result["partialFingerprints"] = {"djgateCommitFinding/v1": _fingerprint(f)}
         if f.commit:
             result["properties"] = {"commit": f.commit}
         results.append(result)
@@ -232,6 +237,12 @@ def render_sarif(findings: Sequence[Finding]) -> str:
         "columnKind": "unicodeCodePoints",
     }
     return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
+
+
+def _fingerprint(f: Finding) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{f.code}\0{f.commit or ''}\0{f.message}".encode()).hexdigest()
 
 
 def _uri(path: str) -> str:
@@ -268,6 +279,9 @@ def range_markdown(report: RangeReport) -> str:
         lines.append(
             f"| `{v.changeset.short}` | {_cell(header)} | {verdict} | {' '.join(codes)} | {overridden} |"
         )
+    if report.skipped:
+        lines += ["", f"**Skipped** ({len(report.skipped)}, by the configuration)", ""]
+        lines += [f"- `{s.commit[:12]}` {_cell(s.reason)}" for s in report.skipped]
     if report.overrides:
         lines += ["", "**Overrides**", ""]
         for o in report.overrides:
@@ -286,6 +300,7 @@ def range_extra(report: RangeReport) -> dict[str, Any]:
         "refused": sum(v.blocking for v in report.verdicts),
         "range": {"base": report.rev_range.base, "tip": report.rev_range.tip},
         "django_boots": report.django_boots,
+        "skipped": [{"commit": s.commit, "reason": s.reason} for s in report.skipped],
         "overrides": [
             {"commit": o.commit, "code": o.code, "reason": redacted(o.reason), "author": o.author}
             for o in report.overrides

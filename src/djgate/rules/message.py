@@ -18,14 +18,26 @@ PATH_TOKEN = re.compile(
 
 
 def judged(context: Context) -> Message | None:
-    """The message, unless git wrote it or it is an autosquash commit meant to disappear (DJG108 judges
-    those in a range). A recorded merge commit with a message of its own is judged."""
+    """The message, unless git or a forge wrote it or it is an autosquash commit meant to disappear (DJG108
+    judges those in a range). A recorded merge commit with a message of its own is judged."""
     message, changeset = context.message, context.changeset
-    if message is None or message.autosquash:
+    if message is None or message.autosquash or generated(context):
         return None
     if changeset.merging or (changeset.is_merge and (changeset.source == "staged" or message.git_merge)):
         return None
     return message
+
+
+def generated(context: Context) -> bool:
+    """A message git or GitHub writes for a change that merges or unmerges a branch: the revert of a merge
+    (`git revert -m 1`, GitHub's Revert button) or, when configured, GitHub's squash `Title (#123)`. Neither
+    the message nor the scope rules judge it: its scope is a whole branch's, like a merge's."""
+    message = context.message
+    if message is None:
+        return False
+    if message.reverts_merge:
+        return True
+    return context.config.github_squash and message.github_squash and message.parsed() is None
 
 
 def header_of(context: Context) -> Header | None:
@@ -35,6 +47,17 @@ def header_of(context: Context) -> Header | None:
 
 def touched_apps(context: Context) -> list[str]:
     return list(context.apps.group(context.changeset.paths()))
+
+
+def no_app_hint(context: Context, type_: str, summary: str) -> str:
+    """What to write on a change that touches no app: no scope, or an `extra_scopes` entry."""
+    extra = context.config.extra_scopes
+    if context.config.require_scope == "always":
+        if extra:
+            return f"write: {type_}(<scope>): {summary}, with one of the extra_scopes: {', '.join(extra)}"
+        return 'no app is touched: list scopes such as "ci" in [tool.djgate] extra_scopes, and use one'
+    also = f", or one of the extra_scopes: {', '.join(extra)}" if extra else ""
+    return f"write: {type_}: {summary} (no scope{also})"
 
 
 def example_header(context: Context, type_: str = "feat", summary: str = "<what it does>") -> str:
@@ -70,7 +93,8 @@ def closest(word: str, choices: list[str]) -> str | None:
     good="feat(orders): add refund endpoint",
 )
 def header_format(context: Context) -> Iterator[Finding]:
-    """The first line of the message must be `type(scope): summary` or `type(scope)!: summary`."""
+    """The first line of the message must be `type(scope): summary` or `type(scope)!: summary`. A near
+    miss gets its repair as the hint (`feat(orders) add x` -> `feat(orders): add x`)."""
     message = judged(context)
     if message is None:
         return
@@ -78,10 +102,30 @@ def header_format(context: Context) -> Iterator[Finding]:
         yield Finding("DJG101", "the commit message is empty", hint=f"write: {example_header(context)}")
     elif message.parsed() is None:
         header = message.effective_header
-        hint = f"write: {example_header(context, summary=header)}"
+        repaired = repaired_header(header)
+        hint = f"write: {repaired or example_header(context, summary=header)}"
         if re.match(r"[A-Za-z]+(\([^()]*\))?!?:\S", header):
             hint = "put one space after the colon; " + hint
         yield Finding("DJG101", f"header '{header}' is not `type(scope): summary`", hint=hint)
+
+
+def repaired_header(header: str) -> str | None:
+    """A header that is nearly `type(scope): summary`, made one: the colon and its one space put back
+    (`feat(orders) add x`, `feat(orders):add x`), a final period dropped. None when it is not nearly one."""
+    match = re.match(REPAIRABLE, header)
+    if match is None or not (match["scope"] or match["colon"]):
+        return None
+    summary = match["summary"].strip()
+    if summary.endswith(".") and not summary.endswith("..."):
+        summary = summary.rstrip(".").rstrip()
+    return f"{match['type']}{match['scope'] or ''}{match['bang'] or ''}: {summary or '<what it does>'}"
+
+
+# A header with a type, maybe a scope and `!`, then the colon missing or not followed by one space.
+REPAIRABLE = (
+    r"(?s)(?P<type>[A-Za-z][\w-]*)[^\S\n]*(?P<scope>\([^()]*\))?(?P<bang>!)?[^\S\n]*(?P<colon>:)?"
+    r"[^\S\n]*(?P<summary>.*)\Z"
+)
 
 
 @rule(
@@ -109,25 +153,34 @@ def unknown_type(context: Context) -> Iterator[Finding]:
     "DJG103",
     "missing-scope",
     needs_message=True,
-    summary="Header has no scope.",
+    summary="Header has no scope, and the change touches an app.",
     why="""
         The scope says which Django app the commit changes; reviewers and `git log -- <app>` rely on it,
         and djgate checks it against the files.
     """,
-    fix="Put the app label in parentheses after the type.",
+    fix="""
+        Put the app label in parentheses after the type. A change that touches no app (CI, tooling,
+        project settings) needs no scope; teams that want one there set `require_scope = "always"` and
+        list such scopes in `extra_scopes`.
+    """,
     bad="feat: add refund endpoint",
     good="feat(orders): add refund endpoint",
 )
 def missing_scope(context: Context) -> Iterator[Finding]:
-    """The header must name a scope in parentheses: the app the commit changes."""
+    """The header must name a scope in parentheses when the change touches an app's files (or no file at
+    all, as an empty commit): the app it changes. With `require_scope = "always"`, every header must (an
+    `extra_scopes` entry where no app is touched)."""
     header = header_of(context)
     if header is None or (header.scope or "").strip():
         return
-    yield Finding(
-        "DJG103",
-        "the header has no scope",
-        hint=f"write: {example_header(context, header.type, header.summary or '<what it does>')}",
-    )
+    summary = header.summary or "<what it does>"
+    if touched_apps(context) or not context.changeset.files:  # no file at all: nothing says no app
+        hint = f"write: {example_header(context, header.type, summary)}"
+    elif context.config.require_scope == "always":
+        hint = no_app_hint(context, header.type, summary)
+    else:
+        return
+    yield Finding("DJG103", "the header has no scope", hint=hint)
 
 
 @rule(
@@ -138,7 +191,8 @@ def missing_scope(context: Context) -> Iterator[Finding]:
     why="A scope nobody can map to an app defeats the point of scoping commits by app.",
     fix="""
         Use the label of the app the commit changes (`djgate` reads it from each app's apps.py), or add
-        scopes that are not apps (deps, ci, docs) to `[tool.djgate] extra_scopes`.
+        scopes that are not apps (deps, ci, docs) to `[tool.djgate] extra_scopes`: the hint prints the
+        line, e.g. `extra_scopes = ["ci"]` under `[tool.djgate]` in pyproject.toml.
     """,
     bad="feat(order): add refund endpoint",
     good="feat(orders): add refund endpoint",
@@ -155,11 +209,23 @@ def unknown_scope(context: Context) -> Iterator[Finding]:
     guess = apps[0] if len(apps) == 1 else closest(scope, known)
     if guess:
         hint = f"did you mean `{header.type}({guess})`?"
-    elif known:
-        hint = f"known scopes: {', '.join(known)}"
     else:
-        hint = "no Django app found; list scopes that are not apps in [tool.djgate] extra_scopes"
+        found = f"known scopes: {', '.join(known)}" if known else "no Django app found"
+        hint = f"{found}; to allow '{scope}', {extra_scope_line(context, scope)}"
     yield Finding("DJG104", f"scope '{scope}' is not an app label or an extra scope", hint=hint)
+
+
+def extra_scope_line(context: Context, scope: str) -> str:
+    """Where to add a scope that is not an app, as the exact line (with the scopes already listed)."""
+    import json
+
+    line = f"extra_scopes = {json.dumps([*context.config.extra_scopes, scope])}"
+    source = context.config.source
+    if source != "defaults" and "pyproject.toml" not in source:  # a --config file of its own
+        return f"set in {source}: {line}"
+    if context.config.extra_scopes:
+        return f"change the line in [tool.djgate] of pyproject.toml to: {line}"
+    return f"add under [tool.djgate] in pyproject.toml (create the file or the table if missing): {line}"
 
 
 @rule(
