@@ -185,7 +185,7 @@ def _strings(key: str, raw: Any, source: str) -> tuple[str, ...]:
 RULE_CODES = (
     *("DJG101", "DJG102", "DJG103", "DJG104", "DJG105", "DJG106", "DJG107", "DJG108", "DJG110"),
     *("DJG201", "DJG202"),
-    *("DJG301", "DJG302", "DJG303", "DJG304", "DJG305", "DJG306"),
+    *("DJG301", "DJG302", "DJG303", "DJG304", "DJG305", "DJG306", "DJG307"),
     *("DJG401", "DJG402", "DJG403", "DJG404", "DJG405"),
     *("DJG500", "DJG501", "DJG502", "DJG503"),
     *("DJG601", "DJG602", "DJG603", "DJG604", "DJG605"),

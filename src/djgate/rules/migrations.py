@@ -1,5 +1,6 @@
-"""DJG3xx: migrations. DJG301 asks Django (through the probe the door runs, `context.django`); DJG302-306
-read the migration files statically, with `ast`, so they never need Django.
+"""DJG3xx: migrations. DJG301 asks Django (through the probe the door runs, `context.django`); DJG302-307
+read the migration files statically, with `ast`, so they never need Django (DJG307's reading of the
+operations lives in migration_ops.py).
 
 A migration is a module of an app's `migrations` package that Django's loader would load (not
 `__init__.py`, not `_x.py` or `~x.py`); its node in the graph is (app label, file name).
@@ -17,6 +18,8 @@ from djgate.rules import Context, rule
 
 if TYPE_CHECKING:
     import ast
+
+    from djgate.rules.migration_ops import History
 
 AUTO_NAME = re.compile(r"\d{4}_auto_\d{8}_\d{4}")  # makemigrations' fallback: 0002_auto_20260101_1200
 SPECIAL_TARGETS = ("__first__", "__latest__")
@@ -42,6 +45,10 @@ class MigrationFile:
         self.replaces: tuple[Node, ...] = ()
         self.run_before: tuple[Node, ...] = ()
         self.operations: list[ast.expr] = []
+        self.source = b""  # the text, for what the operations do not say (the fields a backfill names)
+        self.named: dict[
+            str, ast.expr
+        ] = {}  # other assignments of the module and the class (state_operations)
 
 
 def migration_node(path: str, context: Context) -> Node | None:
@@ -68,8 +75,11 @@ def parse_migration(path: str, app: str, source: bytes) -> MigrationFile:
     if cls is None:
         return MigrationFile(path, app, name, "defines no Migration class", 1)
     found = MigrationFile(path, app, name)
-    for stmt in cls.body:
+    found.source = source
+    for stmt in [*tree.body, *cls.body]:
         target, value = _assignment(stmt)
+        if target and value is not None:
+            found.named[target] = value
         if target == "dependencies":
             found.dependencies = _dependencies(value)
         elif target in ("replaces", "run_before"):
@@ -306,7 +316,7 @@ def irreversible_migration(context: Context) -> Iterator[Finding]:
     if _no_migrations_touched(context):
         return
     added = facts(context).added
-    written = {f.path: {a.number for a in f.added + f.moved} for f in context.changeset.files}
+    written = written_lines(context)
     flagged: set[tuple[str, int]] = set()
     for migration in added:
         for line, end, what, reverse in _irreversible_calls(migration.operations):
@@ -339,6 +349,12 @@ def irreversible_migration(context: Context) -> Iterator[Finding]:
             line=at,
             hint="make the operation reversible, or move it to a migration of its own",
         )
+
+
+def written_lines(context: Context) -> dict[str, set[int]]:
+    """The lines the change writes, by path: the operations of an added migration, and those an edit of a
+    migration this branch added writes (the rest was judged when it was added)."""
+    return {f.path: {a.number for a in f.added + f.moved} for f in context.changeset.files}
 
 
 def _irreversible_calls(operations: Iterable[ast.expr]) -> Iterator[tuple[int, int, str, str]]:
@@ -556,3 +572,90 @@ def broken_migration(context: Context) -> Iterator[Finding]:
             line=dep.line,
             hint=f"the latest migration of '{dep.app}' is {', '.join(leaves)}" if leaves else None,
         )
+
+
+@rule(
+    "DJG307",
+    "deploy-unsafe-migration",
+    severity="warning",
+    summary="An added migration breaks the release still running during the deploy (drop, rename, NOT NULL).",
+    why="""
+        A deploy migrates the database before the old release stops: for a while the old code runs against
+        the new schema. A dropped or renamed column or table makes its queries fail; a new NOT NULL column
+        without a default makes its inserts fail; a changed column type makes it read and write the wrong
+        type. Rolling back the code does not help either: the schema has moved on. (django-migration-linter
+        finds these by rendering the SQL against a database; djgate reads the operations, no database.)
+    """,
+    fix="""
+        Split the change over releases, so that each schema works with the code before and after it:
+        add a column nullable (or with a `db_default`), backfill it, make it NOT NULL a release later; stop
+        using a field or model in code one release before removing it, taking it out of the state only
+        with `SeparateDatabaseAndState(state_operations=[...])` and dropping it with a later migration; for
+        a rename or a type change, add the new column next to the old, write both, backfill, move the code,
+        drop the old one. When the deploy stops the old release anyway (a maintenance window), say so on
+        the operation's first line: `migrations.RemoveField(  # djgate: ignore[DJG307] deployed with
+        downtime`.
+    """,
+    bad="migrations.AddField('order', 'channel', models.ForeignKey('channel.Channel', on_delete=CASCADE))",
+    good="""
+        migrations.AddField('order', 'channel', models.ForeignKey(..., null=True))   # this release
+        migrations.AlterField('order', 'channel', models.ForeignKey(...))   # the next, after a backfill
+    """,
+)
+def deploy_unsafe_migration(context: Context) -> Iterator[Finding]:
+    """No operation of an added migration (or that an edit of a migration the branch added writes) breaks the
+    release still running while it is deployed: RemoveField, DeleteModel, RenameField, RenameModel,
+    AlterModelTable; an AddField or AlterField that makes a column NOT NULL on an existing table without
+    `default`/`db_default` (`null=True` and a ManyToManyField are fine; a model the change creates is no
+    existing table; nor is the NOT NULL that follows an earlier migration's backfill, RunPython or RunSQL
+    naming the field); an AlterField that changes the column type (the field class changes between Django
+    fields of different column types; a changed max_length, a wider column of the same kind such as integer
+    to bigint, and a custom field class are not reported); RunSQL whose SQL literals DROP a TABLE, VIEW or
+    COLUMN or ALTER TABLE ... RENAME (not an index, a constraint or a function). Operations in
+    SeparateDatabaseAndState's `state_operations` touch no database and are not judged, its
+    `database_operations` are; dropping what an earlier migration already removed from the state only is the
+    deploy-safe second step. It judges the operations the migration files hold, which for a generated
+    migration are those DJG301 asks makemigrations to write."""
+    from djgate.rules.migration_ops import unsafe_operations
+
+    if _no_migrations_touched(context):
+        return
+    known = facts(context)
+    written = written_lines(context)
+    new_models: dict[str, set[str]] = {}
+    for migration in known.added:
+        history = _history_before(known, migration)
+        created = new_models.setdefault(migration.app, set())
+        for found in unsafe_operations(migration, history, created):
+            if found.line not in written.get(migration.path, set()):
+                continue  # an operation of a migration this branch added, judged when it was written
+            yield Finding(
+                "DJG307",
+                f"migration {migration.name}: {found.message}",
+                path=migration.path,
+                line=found.line,
+                hint=found.hint,
+            )
+
+
+def _history_before(known: MigrationFacts, migration: MigrationFile) -> History:
+    """The model state of the migration's app before it: its ancestors' operations replayed in order."""
+    from djgate.rules.migration_ops import History
+
+    graph, replaced = known.app_graph(migration.app), known.replaced(migration.app)
+    order: list[MigrationFile] = []
+    seen: set[str] = {migration.name}
+
+    def visit(node: MigrationFile) -> None:  # depth first, parents before children
+        for dep in node.dependencies or ():
+            name = dep.name if dep.name in graph else replaced.get(dep.name, dep.name)
+            if dep.app == migration.app and name not in seen and name in graph:
+                seen.add(name)
+                visit(graph[name])
+                order.append(graph[name])
+
+    visit(migration)
+    history = History()
+    for ancestor in order:
+        history.migration(ancestor.operations, migration.app, ancestor.named, ancestor.source)
+    return history

@@ -1,0 +1,335 @@
+"""What a migration's operations do to the database, read statically (for DJG307, no Django): the operations
+an old release, still running during a deploy, cannot live with.
+
+The field definitions an AlterField changes are learned by replaying the operations of the migrations before
+it in its app (CreateModel, AddField, AlterField, RemoveField, Rename*, DeleteModel): the model state Django
+would build, reduced to each field's class and keywords.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import ast
+
+    from djgate.rules.migrations import MigrationFile
+
+# The column type of Django's own fields; a change between two of these is a column type change. Custom
+# field classes are unknown: not judged. CharField and its subclasses share varchar (max_length aside).
+COLUMN_TYPES = {
+    **dict.fromkeys(("AutoField", "IntegerField", "PositiveIntegerField"), "integer"),
+    **dict.fromkeys(("SmallAutoField", "SmallIntegerField", "PositiveSmallIntegerField"), "smallint"),
+    **dict.fromkeys(("BigAutoField", "BigIntegerField", "PositiveBigIntegerField"), "bigint"),
+    **dict.fromkeys(("BooleanField", "NullBooleanField"), "boolean"),
+    **dict.fromkeys(
+        ("CharField", "SlugField", "EmailField", "URLField", "FileField", "ImageField", "FilePathField"),
+        "varchar",
+    ),
+    **dict.fromkeys(("GenericIPAddressField", "IPAddressField"), "inet"),
+    **dict.fromkeys(("ForeignKey", "OneToOneField"), "foreign key"),
+    "TextField": "text",
+    "DateField": "date",
+    "DateTimeField": "timestamp",
+    "TimeField": "time",
+    "DurationField": "interval",
+    "DecimalField": "numeric",
+    "FloatField": "double precision",
+    "UUIDField": "uuid",
+    "JSONField": "json",
+    "BinaryField": "binary",
+}
+WIDER = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint"), ("varchar", "text")}
+NO_COLUMN = ("ManyToManyField", "GeneratedField")  # a join table, or a column the database computes
+# SQL an old release cannot run against: a table, view or column dropped, a table or column renamed.
+DESTRUCTIVE_SQL = (
+    r"(?i)\bDROP\s+(?:MATERIALIZED\s+VIEW|TABLE|VIEW|COLUMN)\b"
+    r"|\bALTER\s+TABLE\b[^;]*?\bRENAME\b(?!\s+CONSTRAINT\b)"
+)
+
+Key = tuple[str, str]  # (model, field), lower-cased
+Names = Mapping[str, "ast.expr"]  # the assignments of a migration module: `state_operations = [...]`
+NOTHING: Names = {}
+
+
+class Unsafe(NamedTuple):
+    line: int
+    operation: str
+    message: str  # what it does and why the old release breaks
+    hint: str  # the deploy-safe sequence
+
+
+class Field(NamedTuple):
+    cls: str  # the field class: CharField
+    keywords: dict[str, object]  # keyword -> literal value (or the node when not a literal)
+
+
+class History:
+    """The model state before a migration: each field's definition, and the columns and tables an earlier
+    migration removed from the state only (SeparateDatabaseAndState), whose drop is the safe second step."""
+
+    def __init__(self) -> None:
+        self.fields: dict[Key, Field] = {}
+        self.retired: set[str] = set()
+        self.step = 0  # the number of migrations replayed
+        self.defined: dict[Key, int] = {}  # the step that last defined each field
+        self.data: list[tuple[int, bytes]] = []  # the migrations holding RunPython/RunSQL, by step
+
+    def backfilled(self, key: Key) -> bool:
+        """A later migration than the field's definition runs code or SQL that names it: the backfill of
+        the deploy-safe sequence, after which making it NOT NULL is the last step."""
+        word = re.compile(rb"\b" + re.escape(key[1].encode()) + rb"\b", re.IGNORECASE)
+        return any(step > self.defined.get(key, 0) and word.search(source) for step, source in self.data)
+
+    def migration(self, operations: Iterable[ast.expr], app: str, named: Names, source: bytes) -> None:
+        """Replay one migration before the judged one."""
+        self.step += 1
+        self.replay(operations, app, named)
+        if b"RunPython" in source or b"RunSQL" in source:
+            self.data.append((self.step, source))
+
+    def copy(self) -> History:
+        copied = History()
+        copied.fields, copied.retired = dict(self.fields), set(self.retired)
+        copied.step, copied.defined, copied.data = self.step, dict(self.defined), self.data
+        return copied
+
+    def replay(self, operations: Iterable[ast.expr], app: str, named: Names) -> None:
+        for call, name in calls(operations):
+            if name == "SeparateDatabaseAndState":
+                state, database = (
+                    argument(call, 1, "state_operations"),
+                    argument(call, 0, "database_operations"),
+                )
+                state_ops, database_ops = elements(state, named), elements(database, named)
+                self.retired |= removed_names(state_ops, app) - removed_names(database_ops, app)
+                self.replay(state_ops, app, named)
+            else:
+                self.apply(call, name)
+
+    def apply(self, call: ast.Call, name: str) -> None:
+        model = text(argument(call, 0, "model_name" if "Field" in name else "name"))
+        if name == "CreateModel":
+            for pair in elements(argument(call, 1, "fields")):
+                parts = elements(pair)
+                if len(parts) == 2 and (field := field_of(parts[1])) and (fname := text(parts[0])):
+                    self.fields[(model, fname)] = field
+                    self.defined[(model, fname)] = self.step
+        elif name in ("AddField", "AlterField"):
+            field = field_of(argument(call, 2, "field"))
+            if field is not None:
+                self.fields[(model, text(argument(call, 1, "name")))] = field
+                self.defined[(model, text(argument(call, 1, "name")))] = self.step
+        elif name == "RemoveField":
+            self.fields.pop((model, text(argument(call, 1, "name"))), None)
+        elif name == "RenameField":
+            old, new = text(argument(call, 1, "old_name")), text(argument(call, 2, "new_name"))
+            if (model, old) in self.fields:
+                self.fields[(model, new)] = self.fields.pop((model, old))
+        elif name in ("DeleteModel", "RenameModel"):
+            new = text(argument(call, 1, "new_name"))
+            for key in [k for k in self.fields if k[0] == model]:
+                field = self.fields.pop(key)
+                if name == "RenameModel":
+                    self.fields[(new, key[1])] = field
+
+
+def calls(operations: Iterable[ast.expr]) -> Iterator[tuple[ast.Call, str]]:
+    """The operation calls of a list, with their class name (`migrations.AddField(...)` -> AddField)."""
+    import ast
+
+    for node in operations:
+        if isinstance(node, ast.Call):
+            func = node.func
+            yield node, func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    if len(call.args) > position:
+        return call.args[position]
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
+
+
+def elements(node: ast.expr | None, named: Names = NOTHING) -> list[ast.expr]:
+    """The items of a literal list or tuple, or of the one a name is assigned in the migration module."""
+    import ast
+
+    if isinstance(node, ast.Name):
+        node = named.get(node.id)
+    return list(node.elts) if isinstance(node, ast.List | ast.Tuple) else []
+
+
+def text(node: ast.expr | None) -> str:
+    import ast
+
+    return node.value.lower() if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+
+
+def field_of(node: ast.expr | None) -> Field | None:
+    """`models.CharField(max_length=20, null=True)` as its class and keywords."""
+    import ast
+
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    cls = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    keywords: dict[str, object] = {}
+    for keyword in node.keywords:
+        if keyword.arg:
+            value = keyword.value
+            keywords[keyword.arg] = value.value if isinstance(value, ast.Constant) else value
+    return Field(cls, keywords)
+
+
+def removed_names(operations: Iterable[ast.expr], app: str) -> set[str]:
+    """The column and table names RemoveField and DeleteModel operations take away (lower-cased)."""
+    names: set[str] = set()
+    for call, name in calls(operations):
+        if name == "RemoveField":
+            field = text(argument(call, 1, "name"))
+            names |= {field, f"{field}_id"}
+        elif name == "DeleteModel":
+            model = text(argument(call, 0, "name"))
+            names |= {model, f"{app.lower()}_{model}"}
+    return names - {"", "_id"}
+
+
+def nullable(field: Field) -> bool:
+    return field.keywords.get("null") is True
+
+
+def has_default(field: Field) -> bool:
+    return "default" in field.keywords or "db_default" in field.keywords
+
+
+def unsafe_operations(migration: MigrationFile, history: History, new_models: set[str]) -> Iterator[Unsafe]:
+    """The operations of a migration an old release cannot run against, database operations only:
+    `state_operations` of SeparateDatabaseAndState touch no database. `new_models`: models (lower-cased)
+    the change creates, whose tables no old release uses."""
+    yield from _judge(migration.operations, migration.app, history, new_models, migration.named)
+
+
+def _judge(
+    operations: Iterable[ast.expr], app: str, history: History, new_models: set[str], named: Names
+) -> Iterator[Unsafe]:
+    for call, name in calls(operations):
+        if name == "SeparateDatabaseAndState":
+            database = elements(argument(call, 0, "database_operations"), named)
+            yield from _judge(database, app, history.copy(), new_models, named)
+            history.replay([call], app, named)  # what the state becomes is what state_operations say
+            continue
+        if name == "RunSQL":
+            yield from _destructive_sql(call, history)
+        elif name in ("AddField", "AlterField"):
+            yield from _column_change(call, name, history, new_models)
+        elif name in REMOVALS:
+            found = _removal(call, name, app, history)
+            if found is not None:
+                yield found
+        if name == "CreateModel":
+            new_models.add(text(argument(call, 0, "name")))
+        history.apply(call, name)
+
+
+SEQUENCE_REMOVE = (
+    "stop using it in code first (one release), remove it from the state only with "
+    "SeparateDatabaseAndState(state_operations=[...]), and drop it in a later release"
+)
+SEQUENCE_RENAME = (
+    "add the new one next to the old, write both and backfill, move the code over, and drop the old one a "
+    "release later (or rename in the state only, with SeparateDatabaseAndState)"
+)
+SEQUENCE_NOT_NULL = (
+    "add it with null=True (or a db_default), backfill the rows, then make it NOT NULL in a later release"
+)
+REMOVALS = {
+    "RemoveField": ("drops the column of {}", SEQUENCE_REMOVE),
+    "DeleteModel": ("drops the table of {}", SEQUENCE_REMOVE),
+    "RenameField": ("renames the column of {}", SEQUENCE_RENAME),
+    "RenameModel": ("renames the table of {}", SEQUENCE_RENAME),
+    "AlterModelTable": ("renames the table of {}", SEQUENCE_RENAME),
+}
+
+
+def _removal(call: ast.Call, name: str, app: str, history: History) -> Unsafe | None:
+    model = text(argument(call, 0, "model_name" if "Field" in name else "name"))
+    field = (
+        text(argument(call, 1, "name" if name == "RemoveField" else "old_name")) if "Field" in name else ""
+    )
+    if name in ("RemoveField", "DeleteModel") and (removed_names([call], app) & history.retired):
+        return None  # the state let go of it a release ago: this is the deploy-safe second step
+    what, hint = REMOVALS[name]
+    subject = f"{model}.{field}" if field else model
+    return Unsafe(
+        call.lineno,
+        name,
+        f"{name} {what.format(subject)}: the release still running during the deploy queries it by its old "
+        "name and fails until the new code is out",
+        hint,
+    )
+
+
+def _column_change(call: ast.Call, name: str, history: History, new_models: set[str]) -> Iterator[Unsafe]:
+    model, column = text(argument(call, 0, "model_name")), text(argument(call, 1, "name"))
+    field = field_of(argument(call, 2, "field"))
+    if field is None or field.cls in NO_COLUMN or model in new_models:
+        return
+    before = history.fields.get((model, column)) if name == "AlterField" else None
+    if name == "AlterField" and before is None:
+        return  # the field's definition is not known (a squash, a custom operation): not judged
+    subject = f"{model}.{column}"
+    if (
+        not nullable(field)
+        and not has_default(field)
+        and (before is None or (nullable(before) and not history.backfilled((model, column))))
+    ):
+        writes = "inserts rows without it" if name == "AddField" else "may still write NULL into it"
+        yield Unsafe(
+            call.lineno,
+            name,
+            f"{name} makes {subject} NOT NULL without a default on an existing table: the release still "
+            f"running during the deploy {writes}, and those writes fail",
+            SEQUENCE_NOT_NULL,
+        )
+    elif before is not None and _type_change(before, field):
+        yield Unsafe(
+            call.lineno,
+            name,
+            f"{name} changes the column type of {subject} ({before.cls} to {field.cls}): the release "
+            "still running during the deploy reads and writes the old type",
+            SEQUENCE_RENAME.replace("new one", "new field").replace("old one", "old field"),
+        )
+
+
+def _type_change(before: Field, after: Field) -> bool:
+    """Both are Django fields with columns of different types, and the new one is not a wider one of the
+    same kind (integer to bigint, varchar to text), which the old release reads and writes as before."""
+    old, new = COLUMN_TYPES.get(before.cls), COLUMN_TYPES.get(after.cls)
+    return old is not None and new is not None and old != new and (old, new) not in WIDER
+
+
+def _destructive_sql(call: ast.Call, history: History) -> Iterator[Unsafe]:
+    """RunSQL whose forward SQL (string literals) drops or renames a table, view or column."""
+    import ast
+
+    sql = argument(call, 0, "sql")
+    strings = (
+        [n.value for n in ast.walk(sql) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        if sql
+        else []
+    )
+    for statement in (s for string in strings for s in string.split(";")):
+        match = re.search(DESTRUCTIVE_SQL, statement)
+        if match is None or set(re.findall(r"\w+", statement.lower())) & history.retired:
+            continue
+        said = " ".join(match[0].split()).upper() if match[0][:1] in "dD" else "ALTER TABLE ... RENAME"
+        yield Unsafe(
+            call.lineno,
+            "RunSQL",
+            f"RunSQL runs {said}: the release still running during the deploy "
+            "queries what it drops or renames, and fails until the new code is out",
+            SEQUENCE_REMOVE,
+        )
+        return
