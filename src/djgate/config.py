@@ -64,6 +64,14 @@ DEFAULT_SCRIPT_PATHS = (
 
 SEVERITY_VALUES = ("error", "warning")
 REQUIRE_SCOPE_VALUES = ("apps", "always")
+REFERENCE_PLACES = ("header", "body", "trailer", "any")  # where DJG109 looks for the task reference
+
+
+class Reference(NamedTuple):
+    """DJG109: the task reference every message carries (`SHOP-123`), and where."""
+
+    pattern: str  # a regular expression, compiled when read
+    where: str = "any"  # one of REFERENCE_PLACES
 
 
 NOTHING: Mapping[str, Any] = MappingProxyType({})
@@ -92,6 +100,7 @@ class Config(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass, o
     github_squash: bool = False  # GitHub's squash-merge header `Title (#123)` passes the message rules
     ignore_authors: tuple[str, ...] = ()  # globs on `name <email>`: such commits are skipped in a range
     ignore_messages: tuple[str, ...] = ()  # regular expressions searched in the header: such commits skipped
+    reference: Reference | None = None  # DJG109, off until set
     source: str = "defaults"  # where it was read from, for error messages
     configured: tuple[str, ...] = ()  # the keys the file sets (the others are defaults)
 
@@ -183,7 +192,7 @@ def _strings(key: str, raw: Any, source: str) -> tuple[str, ...]:
 # Every rule code, kept by hand so that reading a configuration does not import every rule family (a
 # test checks it against the registry): the hooks load only the families they run.
 RULE_CODES = (
-    *("DJG101", "DJG102", "DJG103", "DJG104", "DJG105", "DJG106", "DJG107", "DJG108", "DJG110"),
+    *("DJG101", "DJG102", "DJG103", "DJG104", "DJG105", "DJG106", "DJG107", "DJG108", "DJG109", "DJG110"),
     *("DJG201", "DJG202"),
     *("DJG301", "DJG302", "DJG303", "DJG304", "DJG305", "DJG306", "DJG307"),
     *("DJG401", "DJG402", "DJG403", "DJG404", "DJG405"),
@@ -277,6 +286,24 @@ def _regexes(key: str, raw: Any, source: str) -> tuple[str, ...]:
     return patterns
 
 
+def _reference(key: str, raw: Any, source: str) -> Reference:
+    import re
+
+    example = 'must be a table like {pattern = "[A-Z]+-\\\\d+", where = "trailer"}'
+    if not isinstance(raw, dict) or not isinstance(raw.get("pattern"), str) or not raw["pattern"]:
+        raise _fail(key, source, example)
+    if unknown := sorted(set(raw) - {"pattern", "where"}):
+        raise _fail(key, source, f"unknown key '{unknown[0]}'; known keys: pattern, where")
+    try:
+        re.compile(raw["pattern"])
+    except re.error as exc:
+        raise _fail(f"{key}.pattern", source, f"not a valid regular expression ({exc})") from None
+    where = raw.get("where", "any")
+    if where not in REFERENCE_PLACES:
+        raise _fail(f"{key}.where", source, f"must be one of {', '.join(REFERENCE_PLACES)}, not {where!r}")
+    return Reference(raw["pattern"], where)
+
+
 _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "types": _strings,
     "extra_scopes": _strings,
@@ -300,6 +327,7 @@ _PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
     "github_squash": _bool,
     "ignore_authors": _strings,
     "ignore_messages": _regexes,
+    "reference": _reference,
 }
 
 

@@ -1,4 +1,5 @@
-"""DJG1xx: the commit message is `type(scope): summary`, with a scope that names an app."""
+"""DJG1xx: the commit message is `type(scope): summary`, with a scope that names an app (and, when the team
+asks for one, a task reference)."""
 
 from __future__ import annotations
 
@@ -353,6 +354,83 @@ def unsquashed_commit(context: Context) -> Iterator[Finding]:
             f"{kind} commit '{message.header}' must be squashed before merging",
             hint="git rebase -i --autosquash <base>",
         )
+
+
+REFERENCE_TRAILER = "Refs"
+EXAMPLE_REFERENCES = ("SHOP-123", "ADR-12", "#123", "123", "PROJ-123", "AB#123")  # one may match the pattern
+
+
+def trailer_lines(message: Message) -> list[str]:
+    """The lines of the last paragraph of the body: where git (`interpret-trailers`) reads trailers."""
+    body = list(message.body_lines)
+    blank = max((i for i, line in enumerate(body) if not line.strip()), default=None)
+    return [] if blank is None else body[blank + 1 :]
+
+
+def reference_places(message: Message) -> dict[str, list[str]]:
+    """The text DJG109 searches for each `where`: the header, the body, the values of `Refs:` trailers."""
+    refs = [
+        value
+        for line in trailer_lines(message)
+        if (match := re.match(rf"(?i){REFERENCE_TRAILER}\s*:\s*(.*)", line)) and (value := match[1])
+    ]
+    body = list(message.body_lines)
+    return {"header": [message.header], "body": body, "trailer": refs, "any": [message.header, *body]}
+
+
+def example_reference(pattern: str) -> str:
+    return next((r for r in EXAMPLE_REFERENCES if re.fullmatch(pattern, r)), "<reference>")
+
+
+@rule(
+    "DJG109",
+    "missing-reference",
+    needs_message=True,
+    summary="The message carries no task reference (SHOP-123, ADR-12, #123) where `reference` asks for one.",
+    why="""
+        The task or decision record a change answers is how a reviewer, an auditor or the next developer
+        finds out why it was made; `git log` and `git blame` lead to it only when every commit names it.
+    """,
+    fix="""
+        Name the task in the message, where the team's `reference = {pattern = ..., where = ...}` in
+        [tool.djgate] says: in the header (`where = "header"`), anywhere in the body (`"body"`), in a
+        `Refs: SHOP-123` trailer, the last paragraph of the body (`"trailer"`), or anywhere (`"any"`, the
+        default). `djgate prepare-msg` (the prepare-commit-msg hook) pre-fills the reference a branch name
+        carries (`feature/SHOP-123-refunds`). Off until `reference` is set; merges, reverts, fixup!/squash!
+        commits and git's own messages are exempt.
+    """,
+    bad="feat(orders): add refunds",
+    good="feat(orders): add refunds\n\nRefunds go through the payment provider.\n\nRefs: SHOP-123",
+)
+def missing_reference(context: Context) -> Iterator[Finding]:
+    """When `reference` is configured, the message carries a match of its `pattern` in the place its
+    `where` names: the header, the body (any line after the header), a `Refs:` trailer (in the last
+    paragraph, as git reads trailers), or any of them. Merges, git's reverts and autosquash commits are
+    exempt, and so are `revert` commits."""
+    reference, message = context.config.reference, judged(context)
+    if reference is None or message is None or message.empty or message.reverted_header is not None:
+        return
+    header = message.parsed()
+    if header is not None and header.type == "revert":
+        return  # a revert names the commit it undoes, which named the task
+    if any(re.search(reference.pattern, text) for text in reference_places(message)[reference.where]):
+        return
+    example = example_reference(reference.pattern)
+    written = message.header if header is not None else example_header(context)
+    hint = {
+        "header": f"name it in the header: {written} ({example})",
+        "body": f"name it in the body, after a blank line: {example}",
+    }.get(
+        reference.where, f"end the message with a trailer, after a blank line: {REFERENCE_TRAILER}: {example}"
+    )
+    place = {"any": "", "trailer": f" in a {REFERENCE_TRAILER}: trailer"}.get(
+        reference.where, f" in the {reference.where}"
+    )
+    yield Finding(
+        "DJG109",
+        f"the message names no task reference{place} (matching `{reference.pattern}`)",
+        hint=hint,
+    )
 
 
 @rule(
