@@ -75,3 +75,59 @@ def test_merge_in_progress(shop: Repo, msg, djgate) -> None:  # type: ignore[no-
     shop.stage()
     djgate("prepare-msg", str(msg))
     assert msg.read_text() == TEMPLATE
+
+
+REFERENCE = '[tool.djgate]\nreference = {{pattern = "[A-Z]+-\\\\d+|#\\\\d+"{}}}\n'
+
+
+@pytest.mark.parametrize(
+    ("where", "files", "expected"),
+    [
+        ("", ["orders/models.py"], "feat(orders): \n\nRefs: SHOP-123" + TEMPLATE),
+        ('"trailer"', ["orders/models.py"], "feat(orders): \n\nRefs: SHOP-123" + TEMPLATE),
+        ('"body"', ["orders/tests.py"], "test(orders): \n\nRefs: SHOP-123" + TEMPLATE),
+        ('"header"', ["orders/models.py"], "feat(orders): SHOP-123 " + TEMPLATE),
+        ('"trailer"', ["orders/models.py", "billing/models.py"], "\n\nRefs: SHOP-123" + TEMPLATE),
+        ('"header"', ["orders/models.py", "billing/models.py"], TEMPLATE),  # no header to put it in
+    ],
+)
+def test_keeps_the_reference_of_the_branch_name(  # type: ignore[no-untyped-def]
+    shop: Repo, msg, djgate, where: str, files: list[str], expected: str
+) -> None:
+    shop.write("pyproject.toml", REFERENCE.format(f", where = {where}" if where else ""))
+    shop.git("checkout", "-q", "-b", "feature/SHOP-123-partial-refunds")
+    for path in files:
+        shop.write(path, "x = 1\n")
+    shop.stage(*files)
+    assert djgate("prepare-msg", str(msg)).code == 0
+    assert msg.read_text() == expected
+
+
+@pytest.mark.parametrize(
+    ("config", "branch"),
+    [
+        (REFERENCE.format(""), "feature/partial-refunds"),  # the branch names no task
+        (REFERENCE.format(""), "feature/shop-123-partial-refunds"),  # not what the pattern matches
+    ],
+)
+def test_a_branch_without_a_reference_gets_the_header_only(  # type: ignore[no-untyped-def]
+    shop: Repo, msg, djgate, config: str, branch: str
+) -> None:
+    shop.write("pyproject.toml", config)
+    shop.git("checkout", "-q", "-b", branch)
+    shop.write("orders/models.py", "x = 1\n")
+    shop.stage("orders/models.py")
+    djgate("prepare-msg", str(msg))
+    assert msg.read_text() == "feat(orders): " + TEMPLATE
+
+
+def test_the_prefilled_reference_satisfies_djg109(shop: Repo, msg, djgate) -> None:  # type: ignore[no-untyped-def]
+    shop.write("pyproject.toml", REFERENCE.format(', where = "trailer"'))
+    shop.git("checkout", "-q", "-b", "feature/SHOP-123-partial-refunds")
+    shop.write("orders/models.py", "x = 1\n")
+    shop.stage("orders/models.py")
+    djgate("prepare-msg", str(msg))
+    msg.write_text(msg.read_text().replace("feat(orders): ", "feat(orders): add partial refunds", 1))
+    assert djgate("check-msg", "--select", "DJG109", str(msg)).code == 0
+    msg.write_text("feat(orders): add partial refunds\n")
+    assert djgate("check-msg", "--select", "DJG109", str(msg)).code == 1

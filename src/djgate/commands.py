@@ -184,7 +184,9 @@ def prepare_msg(msg_file: Path, source: str | None, sha: str | None, config_path
         return 0  # not ours to rewrite
     repo = session.repo
     changeset = repo.staged(lines=False)._replace(comment_char=repo.comment_char())
-    new = prefill(text, source, changeset, AppMap.of(repo, session.config))
+    reference = session.config.reference
+    branch = repo.branch() if reference is not None else None  # no git call unless a reference is asked for
+    new = prefill(text, source, changeset, AppMap.of(repo, session.config), reference, branch)
     if new is not None:
         msg_file.write_bytes(new.encode("utf-8"))
     return 0

@@ -388,6 +388,11 @@ class GitRepo:
             )
         raise DjgateError(f"{what}; check the range")
 
+    def branch(self) -> str | None:
+        """The current branch's short name (`feature/SHOP-123-refunds`); None on a detached HEAD."""
+        out = self.run(["symbolic-ref", "--short", "-q", "HEAD"], ok=(0, 1, 128))
+        return os.fsdecode(out).strip() or None
+
     def upstream(self) -> str | None:
         """The current branch's upstream (`origin/main`), if it has one."""
         out = self.run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], ok=(0, 128))

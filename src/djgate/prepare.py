@@ -1,10 +1,12 @@
-"""prepare-commit-msg: pre-fill `<type>(<app>): ` when git opens its empty template."""
+"""prepare-commit-msg: pre-fill `<type>(<app>): ` (and the branch's task reference, for DJG109) when git opens
+its empty template."""
 
 from __future__ import annotations
 
 import re
 
 from djgate.changeset import ChangeSet
+from djgate.config import Reference
 from djgate.message import Message
 from djgate.project import AppMap
 
@@ -20,8 +22,25 @@ def guess_type(paths: list[str]) -> str:
     return "feat"
 
 
-def prefill(text: str, source: str | None, changeset: ChangeSet, apps: AppMap) -> str | None:
-    """The message with a header prefix, or None to leave it as it is.
+def branch_reference(branch: str | None, reference: Reference | None) -> str | None:
+    """The task reference a branch name carries (`feature/SHOP-123-refunds` -> SHOP-123), by the configured
+    pattern; None when there is none, or no reference is asked for."""
+    if branch is None or reference is None:
+        return None
+    match = re.search(reference.pattern, branch)
+    return match[0] if match and match[0] else None
+
+
+def prefill(
+    text: str,
+    source: str | None,
+    changeset: ChangeSet,
+    apps: AppMap,
+    reference: Reference | None = None,
+    branch: str | None = None,
+) -> str | None:
+    """The message with a header prefix, and the branch's task reference where DJG109 looks for it, or None
+    to leave it as it is.
 
     Only git's own empty template is touched: never a message from -m/-F, a template file, a merge,
     a squash or an amend (git then names a source), nor one that already has text.
@@ -32,8 +51,16 @@ def prefill(text: str, source: str | None, changeset: ChangeSet, apps: AppMap) -
         return None
     paths = list(changeset.paths())
     touched = list(apps.group(paths))
-    if len(touched) != 1:
-        return None  # no single app to name: the author chooses
-    header = f"{guess_type(paths)}({touched[0]}): "
+    task = branch_reference(branch, reference)
+    header = f"{guess_type(paths)}({touched[0]}): " if len(touched) == 1 else ""  # else the author chooses
+    trailer = ""
+    if task and reference and reference.where == "header":
+        header += f"{task} " if header else ""  # no header to put it in: left to the author
+    elif task:
+        trailer = f"\n\nRefs: {task}"  # a `Refs:` trailer satisfies body, trailer and any alike
+    if not header and not trailer:
+        return None
     # Git's template starts with an empty line: the header fills it and the comments stay below.
-    return header + text if text.startswith("\n") or not text else f"{header}\n{text}"
+    if text.startswith("\n") or not text:
+        return header + trailer + (text if text or not trailer else "\n")
+    return f"{header}{trailer}\n{text}"
