@@ -252,3 +252,82 @@ def test_a_broken_djgate_config_is_one_clear_error(shop: Repo) -> None:
     assert result.returncode != 0
     assert "djgate: " in result.stderr and "unknown key 'extra_scope'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def configure_reference(shop: Repo, where: str) -> None:
+    shop.write(
+        "pyproject.toml",
+        f'[tool.djgate]\nreference = {{pattern = "[A-Z]+-\\\\d+|#\\\\d+", where = "{where}"}}\n',
+    )
+    shop.stage("pyproject.toml")
+    shop.commit()
+
+
+def test_the_reference_is_asked_for_when_configured_from_the_branch_name(shop: Repo) -> None:
+    assert "reference" not in [q["name"] for q in plugin().questions()]
+    configure_reference(shop, "trailer")
+    shop.git("checkout", "-q", "-b", "feature/SHOP-123-partial-refunds")
+
+    asked = question(plugin(), "reference")
+
+    assert asked["default"] == "SHOP-123"
+    with pytest.raises(AnswerRequiredError):
+        asked["filter"]("the refund ticket")  # type: ignore[operator]
+    assert asked["filter"](" #42 ") == "#42"  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("header", "feat(orders): SHOP-123 add a note\n\nCustomers asked for it."),
+        ("body", "feat(orders): add a note\n\nCustomers asked for it.\n\nRefs: SHOP-123"),
+        ("trailer", "feat(orders): add a note\n\nCustomers asked for it.\n\nRefs: SHOP-123"),
+    ],
+)
+def test_the_message_carries_the_reference_where_djgate_looks(  # type: ignore[no-untyped-def]
+    shop: Repo, djgate, where: str, expected: str
+) -> None:
+    configure_reference(shop, where)
+    shop.write("orders/views.py", "X = 1\n")
+    shop.stage("orders/views.py")
+    answers = {"prefix": "feat", "scope": "orders", "subject": "add a note", "reference": "SHOP-123"}
+
+    message = plugin().message({**answers, "body": "Customers asked for it."})
+
+    assert message == expected
+    assert djgate("check-msg", write_msg(shop, message)).code == 0
+    assert cz_check(message)
+
+
+REFERENCED = {
+    "header": {
+        "feat(orders): SHOP-123 add a note": True,
+        "feat(orders): add a note (#42)": True,
+        "feat(orders): add a note\n\nRefs: SHOP-123": False,
+        "revert(orders): put the note back": True,
+    },
+    "body": {
+        "feat(orders): add a note\n\nPart of SHOP-123.": True,
+        "feat(orders): add a note SHOP-123": False,
+    },
+    "trailer": {
+        "feat(orders): add a note\n\nCustomers asked.\n\nRefs: SHOP-123": True,
+        "feat(orders): add a note\n\nrefs: #42": True,
+        "feat(orders): add a note\n\nRefs: SHOP-123\n\nCustomers asked.": False,
+        "feat(orders): add a note\n\nFor SHOP-123.": False,
+    },
+    "any": {
+        "feat(orders): add a note (#42)": True,
+        "feat(orders): add a note\n\nCloses #42": True,
+        "feat(orders): add a note": False,
+    },
+}
+
+
+@pytest.mark.parametrize("where", REFERENCED)
+def test_cz_check_agrees_with_djg109(shop: Repo, djgate, where: str) -> None:  # type: ignore[no-untyped-def]
+    configure_reference(shop, where)
+    for message, accepted in REFERENCED[where].items():
+        assert cz_check(message) is accepted, message
+        verdict = djgate("check-msg", write_msg(shop, message))
+        assert (verdict.code == 0) is accepted, (message, verdict.out)

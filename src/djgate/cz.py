@@ -14,10 +14,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 from commitizen.cz.conventional_commits.conventional_commits import ConventionalCommitsCz
+from commitizen.cz.exceptions import AnswerRequiredError
 from commitizen.cz.utils import multiple_line_breaker, required_validator
 from commitizen.exceptions import InvalidConfigurationError
 
-from djgate.config import Config
+from djgate.config import Config, Reference
 from djgate.errors import DjgateError
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class Project:
     staged_apps: tuple[str, ...]  # the apps the staged files belong to
     staged_paths: tuple[str, ...]
     in_repository: bool
+    branch: str | None = None  # the current branch, whose name may carry the task reference
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -66,11 +68,32 @@ def read_project() -> Project:
     config = load_config(repo.root)
     apps = AppMap.of(repo, config)
     paths = tuple(repo.staged(lines=False).paths())
-    return Project(config, tuple(sorted(apps.labels)), tuple(apps.group(paths)), paths, in_repository=True)
+    branch = repo.branch() if config.reference is not None else None
+    labels, staged_apps = tuple(sorted(apps.labels)), tuple(apps.group(paths))
+    return Project(config, labels, staged_apps, paths, in_repository=True, branch=branch)
+
+
+def reference_lookahead(reference: Reference | None) -> str:
+    """A lookahead that accepts a message when DJG109 does: the pattern where `where` says (its `.` kept to
+    one line), or a `revert` header, which DJG109 exempts."""
+    if reference is None:
+        return ""
+    found = f"(?-s:[^\\n]*?(?:{reference.pattern}))"
+    place = {
+        "header": found,
+        "body": rf"[^\n]*\n(?:[^\n]*\n)*?{found}",
+        "trailer": rf".*\n\n(?:[^\n]+\n)*?(?i:refs)[^\S\n]*:{found}[^\n]*(?:\n[^\n]+)*\n*\Z",
+        "any": rf"(?:[^\n]*\n)*?{found}",
+    }[reference.where]
+    return rf"(?:(?=revert[(!:])|(?={place}))"
 
 
 def header_schema_pattern(
-    types: Sequence[str], scopes: Sequence[str] | None, max_header_length: int, scope_optional: bool = False
+    types: Sequence[str],
+    scopes: Sequence[str] | None,
+    max_header_length: int,
+    reference: Reference | None = None,
+    scope_optional: bool = False,
 ) -> str:
     """A regex that accepts a message when djgate's message rules do (DJG101-DJG106; the scope must be one of
     `scopes`, or any when None; `scope_optional`: or none, DJG103 on a change touching no app). One regex
@@ -83,6 +106,7 @@ def header_schema_pattern(
     return (
         r"(?s)"
         rf"(?=[^\n]{{0,{max_header_length}}}[^\S\n]*(?:\n|\Z))"  # DJG105: the header fits
+        f"{reference_lookahead(reference)}"  # DJG109, when a reference is asked for
         rf"(?:{one_of(types)})"  # DJG102
         rf"(?:\((?:{scope})\)){'?' if scope_optional else ''}!?: "  # DJG101, DJG103, DJG104
         r"[^\n]*(?:[^\s.]|\.\.\.)[^\S\n]*"  # DJG105: a summary, without a final period
@@ -135,6 +159,7 @@ class DjgateCz(ConventionalCommitsCz):
                 "message": "Summary (imperative, lower case, no final period):\n",
                 "filter": clean_summary,
             },
+            *self._reference_question(project),
             {
                 "type": "input",
                 "name": "body",
@@ -167,10 +192,37 @@ class DjgateCz(ConventionalCommitsCz):
         question = {"type": "list", "name": "scope", "message": message, "choices": choices}
         return with_default(question, project.staged_apps[0] if len(project.staged_apps) == 1 else None)
 
+    def _reference_question(self, project: Project) -> list[dict[str, Any]]:
+        """DJG109's task reference, when asked for: pre-filled from the branch name, as prepare-msg does."""
+        from djgate.prepare import branch_reference
+
+        reference = project.config.reference
+        if reference is None:
+            return []
+
+        def matching(text: str) -> str:
+            found = re.search(reference.pattern, text.strip())
+            if found is None or not found[0]:
+                raise AnswerRequiredError(f"The task reference must match {reference.pattern}.")
+            return text.strip()
+
+        question = {"type": "input", "name": "reference", "message": "Task reference:\n", "filter": matching}
+        default = branch_reference(project.branch, reference)
+        return [{**question, "default": default} if default else question]
+
     def message(self, answers: Mapping[str, Any]) -> str:
         bang = "!" if answers.get("is_breaking_change") else ""
-        header = f"{answers['prefix']}({answers['scope']}){bang}: {answers['subject']}"
+        task, reference = (
+            answers.get("reference"),
+            self.project.config.reference if "reference" in answers else None,
+        )
+        summary = (
+            f"{task} {answers['subject']}" if task and reference and reference.where == "header" else None
+        )
+        header = f"{answers['prefix']}({answers['scope']}){bang}: {summary or answers['subject']}"
         body = answers.get("body") or ""
+        if task and summary is None:
+            body = f"{body}\n\nRefs: {task}" if body else f"Refs: {task}"  # a trailer: any `where` but header
         return f"{header}\n\n{body}" if body else header
 
     def schema_pattern(self) -> str:
@@ -178,7 +230,9 @@ class DjgateCz(ConventionalCommitsCz):
         scopes = project.scopes if project.in_repository else None
         config = project.config
         optional = config.require_scope == "apps" and bool(project.staged_paths) and not project.staged_apps
-        return header_schema_pattern(config.types, scopes, config.max_header_length, optional)
+        return header_schema_pattern(
+            config.types, scopes, config.max_header_length, config.reference, optional
+        )
 
     def example(self) -> str:
         types, scopes = self.project.config.types, self.project.scopes
