@@ -249,3 +249,26 @@ def test_not_null_after_a_backfill_is_the_last_safe_step(orders: Repo, djgate: A
     [finding] = check(djgate, "DJG307")[1]  # the note had no backfill
 
     assert finding["message"].startswith("migration 0005_lines_count_required: AlterField makes order.note")
+
+
+def test_proxy_and_unmanaged_models_have_no_table_to_break(orders: Repo, djgate: Any) -> None:
+    tableless = (
+        '        migrations.CreateModel("ArchivedOrder", [], options={"proxy": True}, bases=("orders.order",)),\n'
+        '        migrations.CreateModel(\n            name="SalesReport",\n'
+        '            fields=[("day", models.DateField(primary_key=True))],\n'
+        '            options={"managed": False, "db_table": "orders_sales_view"},\n        ),\n'
+    )
+    orders.put("orders/migrations/0003_reports.py", migration(("orders", LATEST), operations=tableless))
+    orders.commit("feat(orders): add the sales report")
+    removals = (
+        '        migrations.DeleteModel(name="ArchivedOrder"),\n'
+        '        migrations.RenameField("salesreport", "day", "date"),\n'
+        '        migrations.DeleteModel(name="SalesReport"),\n'
+        '        migrations.DeleteModel(name="Order"),\n'
+    )
+    orders.write("orders/migrations/0004_drop.py", migration(("orders", "0003_reports"), operations=removals))
+    orders.stage()
+
+    [finding] = check(djgate, "DJG307")[1]
+
+    assert finding["message"].startswith("migration 0004_drop: DeleteModel drops the table of order:")

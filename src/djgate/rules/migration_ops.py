@@ -73,6 +73,7 @@ class History:
     def __init__(self) -> None:
         self.fields: dict[Key, Field] = {}
         self.retired: set[str] = set()
+        self.tableless: set[str] = set()  # proxy and unmanaged models: Django creates no table for them
         self.step = 0  # the number of migrations replayed
         self.defined: dict[Key, int] = {}  # the step that last defined each field
         self.data: list[tuple[int, bytes]] = []  # the migrations holding RunPython/RunSQL, by step
@@ -92,7 +93,11 @@ class History:
 
     def copy(self) -> History:
         copied = History()
-        copied.fields, copied.retired = dict(self.fields), set(self.retired)
+        copied.fields, copied.retired, copied.tableless = (
+            dict(self.fields),
+            set(self.retired),
+            set(self.tableless),
+        )
         copied.step, copied.defined, copied.data = self.step, dict(self.defined), self.data
         return copied
 
@@ -112,6 +117,8 @@ class History:
     def apply(self, call: ast.Call, name: str) -> None:
         model = text(argument(call, 0, "model_name" if "Field" in name else "name"))
         if name == "CreateModel":
+            if _tableless(argument(call, 2, "options")):
+                self.tableless.add(model)
             for pair in elements(argument(call, 1, "fields")):
                 parts = elements(pair)
                 if len(parts) == 2 and (field := field_of(parts[1])) and (fname := text(parts[0])):
@@ -134,6 +141,20 @@ class History:
                 field = self.fields.pop(key)
                 if name == "RenameModel":
                     self.fields[(new, key[1])] = field
+
+
+def _tableless(options: ast.expr | None) -> bool:
+    """`options={"proxy": True}` or `{"managed": False}`: a model whose table Django does not manage."""
+    import ast
+
+    if not isinstance(options, ast.Dict):
+        return False
+    pairs = {
+        text(k): v.value
+        for k, v in zip(options.keys, options.values, strict=True)
+        if isinstance(v, ast.Constant)
+    }
+    return pairs.get("proxy") is True or pairs.get("managed") is False
 
 
 def calls(operations: Iterable[ast.expr]) -> Iterator[tuple[ast.Call, str]]:
@@ -220,8 +241,11 @@ def _judge(
             yield from _judge(database, app, history.copy(), new_models, named)
             history.replay([call], app, named)  # what the state becomes is what state_operations say
             continue
+        model = text(argument(call, 0, "model_name" if "Field" in name else "name"))
         if name == "RunSQL":
             yield from _destructive_sql(call, history)
+        elif model in history.tableless:
+            pass  # a proxy or unmanaged model: no table of Django's to break
         elif name in ("AddField", "AlterField"):
             yield from _column_change(call, name, history, new_models)
         elif name in REMOVALS:

@@ -614,8 +614,9 @@ def deploy_unsafe_migration(context: Context) -> Iterator[Finding]:
     COLUMN or ALTER TABLE ... RENAME (not an index, a constraint or a function). Operations in
     SeparateDatabaseAndState's `state_operations` touch no database and are not judged, its
     `database_operations` are; dropping what an earlier migration already removed from the state only is the
-    deploy-safe second step. It judges the operations the migration files hold, which for a generated
-    migration are those DJG301 asks makemigrations to write."""
+    deploy-safe second step. Proxy and unmanaged models have no table of Django's: not judged. It judges the
+    operations the migration files hold, which for a generated migration are those DJG301 asks makemigrations
+    to write."""
     from djgate.rules.migration_ops import unsafe_operations
 
     if _no_migrations_touched(context):
