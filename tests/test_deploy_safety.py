@@ -272,3 +272,69 @@ def test_proxy_and_unmanaged_models_have_no_table_to_break(orders: Repo, djgate:
     [finding] = check(djgate, "DJG307")[1]
 
     assert finding["message"].startswith("migration 0004_drop: DeleteModel drops the table of order:")
+
+
+def test_what_no_release_has_yet_may_change(orders: Repo, djgate: Any) -> None:
+    # The shape of a feature branch reworking its own models before they ship: the model and the field
+    # come from migrations of the branch that are not on the target branch yet.
+    orders.git("checkout", "-q", "-b", "topic", "--track", "main")
+    coupon = (
+        '        migrations.CreateModel("Coupon", [("id", models.BigAutoField(primary_key=True)), '
+        '("origin_code", models.CharField(max_length=20))]),\n'
+        '        migrations.AddField("order", "promo", models.CharField(max_length=20, null=True)),\n'
+    )
+    orders.put("orders/migrations/0003_coupon.py", migration(("orders", LATEST), operations=coupon))
+    orders.commit("feat(orders): add coupons")
+    rework = (
+        '        migrations.RemoveField("coupon", "origin_code"),\n'
+        '        migrations.AddField("coupon", "code", models.CharField(max_length=12)),\n'
+        '        migrations.RenameField("order", "promo", "promotion"),\n'
+        '        migrations.AlterField("order", "promotion", models.CharField(max_length=20)),\n'
+        '        migrations.RemoveField("order", "note"),\n'
+    )
+    orders.write("orders/migrations/0004_rework.py", migration(("orders", "0003_coupon"), operations=rework))
+    orders.stage()
+
+    [finding] = check(djgate, "DJG307")[1]
+
+    assert finding["message"].startswith("migration 0004_rework: RemoveField drops the column of order.note")
+
+
+VIEW = """
+DAILY = '''CREATE MATERIALIZED VIEW orders_daily AS
+    SELECT date_trunc('day', created) AS day, count(*) AS orders FROM orders_order GROUP BY 1'''
+"""
+
+
+def test_a_view_dropped_and_created_again_is_redefined(orders: Repo, djgate: Any) -> None:
+    # The shape of a real view redefinition: the new definition in a module constant, in an f-string.
+    redefine = (
+        '        migrations.RunSQL(f"DROP MATERIALIZED VIEW IF EXISTS orders_daily;\\n{DAILY}", ""),\n'
+        '        migrations.RunSQL("DROP VIEW IF EXISTS orders_weekly", ""),\n'
+    )
+    source = migration(("orders", LATEST), operations=redefine).replace("\n\nclass", f"\n{VIEW}\n\nclass")
+    orders.write("orders/migrations/0003_change.py", source)
+    orders.stage()
+
+    [finding] = check(djgate, "DJG307")[1]
+
+    assert (finding["line"], finding["message"]) == (
+        12,
+        "migration 0003_change: RunSQL runs DROP VIEW: the release still running during the deploy queries "
+        "what it drops or renames, and fails until the new code is out",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "flagged"),
+    [
+        ("models.CharField(blank=True, max_length=1000)", False),  # Django fills the rows with ""
+        ("models.TextField(blank=True)", False),
+        ("models.IntegerField(blank=True)", True),  # no empty string for a number
+    ],
+)
+def test_a_blank_text_column_gets_the_empty_string(
+    orders: Repo, djgate: Any, field: str, flagged: bool
+) -> None:
+    findings = judge(orders, djgate, f'        migrations.AddField("order", "source_url", {field}),\n')
+    assert bool(findings) is flagged

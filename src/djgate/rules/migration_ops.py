@@ -44,6 +44,9 @@ COLUMN_TYPES = {
 WIDER = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint"), ("varchar", "text")}
 NO_COLUMN = ("ManyToManyField", "GeneratedField")  # a join table, or a column the database computes
 # SQL an old release cannot run against: a table, view or column dropped, a table or column renamed.
+RELATION = r"\s+(?:MATERIALIZED\s+VIEW|TABLE|VIEW)\s+"
+CREATED_SQL = rf"(?i)\bCREATE(?:\s+OR\s+REPLACE)?{RELATION}(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"]+)"
+DROPPED_SQL = rf"(?i)\bDROP{RELATION}(?:IF\s+EXISTS\s+)?([\w.\"]+)"
 DESTRUCTIVE_SQL = (
     r"(?i)\bDROP\s+(?:MATERIALIZED\s+VIEW|TABLE|VIEW|COLUMN)\b"
     r"|\bALTER\s+TABLE\b[^;]*?\bRENAME\b(?!\s+CONSTRAINT\b)"
@@ -74,6 +77,9 @@ class History:
         self.fields: dict[Key, Field] = {}
         self.retired: set[str] = set()
         self.tableless: set[str] = set()  # proxy and unmanaged models: Django creates no table for them
+        # Models and fields of migrations not on the target branch yet (this branch's): no release has them.
+        self.released = True
+        self.unreleased: set[str | Key] = set()
         self.step = 0  # the number of migrations replayed
         self.defined: dict[Key, int] = {}  # the step that last defined each field
         self.data: list[tuple[int, bytes]] = []  # the migrations holding RunPython/RunSQL, by step
@@ -84,21 +90,22 @@ class History:
         word = re.compile(rb"\b" + re.escape(key[1].encode()) + rb"\b", re.IGNORECASE)
         return any(step > self.defined.get(key, 0) and word.search(source) for step, source in self.data)
 
-    def migration(self, operations: Iterable[ast.expr], app: str, named: Names, source: bytes) -> None:
-        """Replay one migration before the judged one."""
+    def migration(
+        self, operations: Iterable[ast.expr], app: str, named: Names, source: bytes, released: bool
+    ) -> None:
+        """Replay one migration before the judged one; `released`: it is on the target branch."""
         self.step += 1
+        self.released = released
         self.replay(operations, app, named)
         if b"RunPython" in source or b"RunSQL" in source:
             self.data.append((self.step, source))
 
     def copy(self) -> History:
+        """A copy whose changes leave this one as it is (database_operations see the state they change)."""
         copied = History()
-        copied.fields, copied.retired, copied.tableless = (
-            dict(self.fields),
-            set(self.retired),
-            set(self.tableless),
+        copied.__dict__.update(
+            (k, v.copy() if isinstance(v, dict | set) else v) for k, v in vars(self).items()
         )
-        copied.step, copied.defined, copied.data = self.step, dict(self.defined), self.data
         return copied
 
     def replay(self, operations: Iterable[ast.expr], app: str, named: Names) -> None:
@@ -114,33 +121,46 @@ class History:
             else:
                 self.apply(call, name)
 
+    def new(self, model: str, field: str = "") -> bool:
+        """No release has this model (or this field of it): the branch added it, or the change does."""
+        return model in self.unreleased or (model, field) in self.unreleased
+
+    def define(self, key: Key, field: Field, added: bool) -> None:
+        self.fields[key], self.defined[key] = field, self.step
+        if added and not self.released:
+            self.unreleased.add(key)
+
     def apply(self, call: ast.Call, name: str) -> None:
         model = text(argument(call, 0, "model_name" if "Field" in name else "name"))
         if name == "CreateModel":
             if _tableless(argument(call, 2, "options")):
                 self.tableless.add(model)
+            if not self.released:
+                self.unreleased.add(model)
             for pair in elements(argument(call, 1, "fields")):
                 parts = elements(pair)
                 if len(parts) == 2 and (field := field_of(parts[1])) and (fname := text(parts[0])):
-                    self.fields[(model, fname)] = field
-                    self.defined[(model, fname)] = self.step
+                    self.define((model, fname), field, added=False)
         elif name in ("AddField", "AlterField"):
             field = field_of(argument(call, 2, "field"))
             if field is not None:
-                self.fields[(model, text(argument(call, 1, "name")))] = field
-                self.defined[(model, text(argument(call, 1, "name")))] = self.step
+                self.define((model, text(argument(call, 1, "name"))), field, added=name == "AddField")
         elif name == "RemoveField":
             self.fields.pop((model, text(argument(call, 1, "name"))), None)
         elif name == "RenameField":
             old, new = text(argument(call, 1, "old_name")), text(argument(call, 2, "new_name"))
             if (model, old) in self.fields:
                 self.fields[(model, new)] = self.fields.pop((model, old))
+            if (model, old) in self.unreleased:
+                self.unreleased.add((model, new))
         elif name in ("DeleteModel", "RenameModel"):
             new = text(argument(call, 1, "new_name"))
             for key in [k for k in self.fields if k[0] == model]:
                 field = self.fields.pop(key)
                 if name == "RenameModel":
                     self.fields[(new, key[1])] = field
+            if name == "RenameModel" and model in self.unreleased:
+                self.unreleased.add(new)
 
 
 def _tableless(options: ast.expr | None) -> bool:
@@ -222,38 +242,42 @@ def nullable(field: Field) -> bool:
 
 
 def has_default(field: Field) -> bool:
-    return "default" in field.keywords or "db_default" in field.keywords
+    """A default, or the empty string Django fills a blank text column with (its `effective_default`)."""
+    blank_text = field.keywords.get("blank") is True and COLUMN_TYPES.get(field.cls) in ("varchar", "text")
+    return "default" in field.keywords or "db_default" in field.keywords or blank_text
 
 
-def unsafe_operations(migration: MigrationFile, history: History, new_models: set[str]) -> Iterator[Unsafe]:
+def unsafe_operations(migration: MigrationFile, history: History) -> Iterator[Unsafe]:
     """The operations of a migration an old release cannot run against, database operations only:
-    `state_operations` of SeparateDatabaseAndState touch no database. `new_models`: models (lower-cased)
-    the change creates, whose tables no old release uses."""
-    yield from _judge(migration.operations, migration.app, history, new_models, migration.named)
+    `state_operations` of SeparateDatabaseAndState touch no database. A model or field that no release has
+    (created by this migration, or by one of the branch's not on the target yet) is not judged."""
+    history.released = False
+    yield from _judge(migration.operations, migration.app, history, migration.named)
 
 
-def _judge(
-    operations: Iterable[ast.expr], app: str, history: History, new_models: set[str], named: Names
-) -> Iterator[Unsafe]:
+def _judge(operations: Iterable[ast.expr], app: str, history: History, named: Names) -> Iterator[Unsafe]:
     for call, name in calls(operations):
         if name == "SeparateDatabaseAndState":
             database = elements(argument(call, 0, "database_operations"), named)
-            yield from _judge(database, app, history.copy(), new_models, named)
+            yield from _judge(database, app, history.copy(), named)
             history.replay([call], app, named)  # what the state becomes is what state_operations say
             continue
         model = text(argument(call, 0, "model_name" if "Field" in name else "name"))
+        field = (
+            text(argument(call, 1, "old_name" if name == "RenameField" else "name"))
+            if "Field" in name
+            else ""
+        )
         if name == "RunSQL":
-            yield from _destructive_sql(call, history)
-        elif model in history.tableless:
-            pass  # a proxy or unmanaged model: no table of Django's to break
+            yield from _destructive_sql(call, history, named)
+        elif model in history.tableless or history.new(model, field):
+            pass  # a proxy or unmanaged model, or one no release has: nothing a running release uses
         elif name in ("AddField", "AlterField"):
-            yield from _column_change(call, name, history, new_models)
+            yield from _column_change(call, name, history)
         elif name in REMOVALS:
             found = _removal(call, name, app, history)
             if found is not None:
                 yield found
-        if name == "CreateModel":
-            new_models.add(text(argument(call, 0, "name")))
         history.apply(call, name)
 
 
@@ -295,10 +319,10 @@ def _removal(call: ast.Call, name: str, app: str, history: History) -> Unsafe | 
     )
 
 
-def _column_change(call: ast.Call, name: str, history: History, new_models: set[str]) -> Iterator[Unsafe]:
+def _column_change(call: ast.Call, name: str, history: History) -> Iterator[Unsafe]:
     model, column = text(argument(call, 0, "model_name")), text(argument(call, 1, "name"))
     field = field_of(argument(call, 2, "field"))
-    if field is None or field.cls in NO_COLUMN or model in new_models:
+    if field is None or field.cls in NO_COLUMN:
         return
     before = history.fields.get((model, column)) if name == "AlterField" else None
     if name == "AlterField" and before is None:
@@ -334,19 +358,19 @@ def _type_change(before: Field, after: Field) -> bool:
     return old is not None and new is not None and old != new and (old, new) not in WIDER
 
 
-def _destructive_sql(call: ast.Call, history: History) -> Iterator[Unsafe]:
-    """RunSQL whose forward SQL (string literals) drops or renames a table, view or column."""
-    import ast
-
-    sql = argument(call, 0, "sql")
-    strings = (
-        [n.value for n in ast.walk(sql) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-        if sql
-        else []
-    )
-    for statement in (s for string in strings for s in string.split(";")):
+def _destructive_sql(call: ast.Call, history: History, named: Names) -> Iterator[Unsafe]:
+    """RunSQL whose forward SQL (string literals, or names the module assigns them to) drops or renames a
+    table, view or column; not a table or view the same SQL creates again (a view redefined)."""
+    statements = [
+        part for string in _sql_strings(argument(call, 0, "sql"), named) for part in string.split(";")
+    ]
+    created = {_bare(name) for statement in statements for name in re.findall(CREATED_SQL, statement)}
+    for statement in statements:
         match = re.search(DESTRUCTIVE_SQL, statement)
         if match is None or set(re.findall(r"\w+", statement.lower())) & history.retired:
+            continue
+        dropped = re.search(DROPPED_SQL, statement)
+        if dropped and _bare(dropped[1]) in created:
             continue
         said = " ".join(match[0].split()).upper() if match[0][:1] in "dD" else "ALTER TABLE ... RENAME"
         yield Unsafe(
@@ -357,3 +381,19 @@ def _destructive_sql(call: ast.Call, history: History) -> Iterator[Unsafe]:
             SEQUENCE_REMOVE,
         )
         return
+
+
+def _sql_strings(sql: ast.expr | None, named: Names) -> list[str]:
+    import ast
+
+    found: list[str] = []
+    for node in ast.walk(sql) if sql is not None else ():
+        value = named.get(node.id) if isinstance(node, ast.Name) else node
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            found.append(value.value)
+    return found
+
+
+def _bare(name: str) -> str:
+    """`public."Orders_View"` -> orders_view: the name a DROP and a CREATE of one relation share."""
+    return name.replace('"', "").rsplit(".", 1)[-1].lower()

@@ -606,28 +606,27 @@ def deploy_unsafe_migration(context: Context) -> Iterator[Finding]:
     """No operation of an added migration (or that an edit of a migration the branch added writes) breaks the
     release still running while it is deployed: RemoveField, DeleteModel, RenameField, RenameModel,
     AlterModelTable; an AddField or AlterField that makes a column NOT NULL on an existing table without
-    `default`/`db_default` (`null=True` and a ManyToManyField are fine; a model the change creates is no
-    existing table; nor is the NOT NULL that follows an earlier migration's backfill, RunPython or RunSQL
-    naming the field); an AlterField that changes the column type (the field class changes between Django
-    fields of different column types; a changed max_length, a wider column of the same kind such as integer
-    to bigint, and a custom field class are not reported); RunSQL whose SQL literals DROP a TABLE, VIEW or
-    COLUMN or ALTER TABLE ... RENAME (not an index, a constraint or a function). Operations in
-    SeparateDatabaseAndState's `state_operations` touch no database and are not judged, its
+    `default`/`db_default` (`null=True`, a blank text column Django fills with "" and a ManyToManyField are
+    fine; nor is the NOT NULL that follows an earlier migration's backfill, RunPython or RunSQL naming the
+    field); an AlterField that changes the column type (the field class changes between Django fields of
+    different column types; a changed max_length, a wider column of the same kind such as integer to bigint,
+    and a custom field class are not reported); RunSQL whose SQL literals DROP a TABLE, VIEW or COLUMN or
+    ALTER TABLE ... RENAME (not an index, a constraint or a function, nor a view the same SQL creates again).
+    Operations in SeparateDatabaseAndState's `state_operations` touch no database and are not judged, its
     `database_operations` are; dropping what an earlier migration already removed from the state only is the
-    deploy-safe second step. Proxy and unmanaged models have no table of Django's: not judged. It judges the
-    operations the migration files hold, which for a generated migration are those DJG301 asks makemigrations
-    to write."""
+    deploy-safe second step. Proxy and unmanaged models have no table of Django's, and no release has a model
+    or field that the change or a migration of the branch not yet on the target branch creates: neither is
+    judged. It judges the operations the migration files hold, which for a generated migration are those
+    DJG301 asks makemigrations to write."""
     from djgate.rules.migration_ops import unsafe_operations
 
     if _no_migrations_touched(context):
         return
     known = facts(context)
     written = written_lines(context)
-    new_models: dict[str, set[str]] = {}
     for migration in known.added:
         history = _history_before(known, migration)
-        created = new_models.setdefault(migration.app, set())
-        for found in unsafe_operations(migration, history, created):
+        for found in unsafe_operations(migration, history):
             if found.line not in written.get(migration.path, set()):
                 continue  # an operation of a migration this branch added, judged when it was written
             yield Finding(
@@ -657,6 +656,8 @@ def _history_before(known: MigrationFacts, migration: MigrationFile) -> History:
 
     visit(migration)
     history = History()
+    released = known.context.on_target(m.path for m in order) if order else set()
     for ancestor in order:
-        history.migration(ancestor.operations, migration.app, ancestor.named, ancestor.source)
+        landed = ancestor.path in released
+        history.migration(ancestor.operations, migration.app, ancestor.named, ancestor.source, landed)
     return history
