@@ -199,6 +199,21 @@ def test_unstaged_edits_do_not_change_the_verdict_and_survive(project: Repo, djg
     assert (project.path / NOTE_MIGRATION_PATH).read_text() == ORDER_NOTE_MIGRATION
 
 
+def test_an_untracked_module_the_models_import_is_not_there(project: Repo, djgate: Any) -> None:
+    project.write(
+        "orders/mixins.py",
+        "from django.db import models\n\n\nclass Noted(models.Model):\n    class Meta:\n        abstract = True\n",
+    )
+    append(project, "orders/models.py", "\nfrom orders.mixins import Noted  # noqa: E402\n")
+    project.stage("orders/models.py")  # orders/mixins.py is left untracked: the commit will not have it
+
+    result = djgate("check-staged", "--family", "migrations", "--format", "json")
+
+    assert result.code != 0  # Django cannot boot the commit to be: no silent pass
+    assert "mixins" in result.out + result.err
+    assert (project.path / "orders/mixins.py").exists()
+
+
 def test_a_migration_graph_django_cannot_load_is_reported(project: Repo, djgate: Any) -> None:
     migration = ORDER_NOTE_MIGRATION.replace('("orders", "0002_order_status")', '("auth", "9999_missing")')
     project.write("orders/migrations/0003_order_note.py", migration)

@@ -2,8 +2,9 @@
 the project or Django here: `probe_script.py` runs in the project's interpreter and answers in JSON.
 
 Only the judged content counts. For the index, the probe runs in the working tree when it matches the
-index on every file that can change the model state (and no untracked file sits in a migrations
-directory); otherwise on a temporary copy of the index (`git checkout-index --prefix`). The user's files
+index on every file that can change the model state and on every Python file (no unstaged edit, no
+untracked module the project could import, nothing untracked in a migrations directory); otherwise on a
+temporary copy of the index (`git checkout-index --prefix`). The user's files
 are never touched. A commit (range mode) is always judged on a temporary copy of its tree.
 
 Django boots only when the change can alter the model state (`modelstate`), and the answer is cached
@@ -98,7 +99,9 @@ def probe_tree(
     import tempfile
 
     if rev is None:
-        watched = [*state, *(f"{root}/migrations/" for root in apps.apps)]
+        # Any Python file that differs from the index, untracked ones included: what the project imports
+        # while booting can be any of them, and what is not staged will not be committed.
+        watched = [*state, *(f"{root}/migrations/" for root in apps.apps), ":(glob)**/*.py"]
         dirty = repo.dirty_paths(watched)
         if not dirty:
             return run_probe(python, repo.root, project, timeout, started)
