@@ -279,3 +279,18 @@ def test_config_prints_each_value_and_where_it_came_from(shop: Repo, djgate) -> 
     assert keys["extra_scopes"] == {"key": "extra_scopes", "value": ["ci"], "from": source}
     assert keys["types"]["from"] == "default"
     assert set(keys) == set(Config._fields) - {"source", "configured"}
+
+
+def test_the_commit_msg_hook_refuses_a_token_in_the_message(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    token = "ghp_" + "wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx"  # made up, in two parts
+    shop.put("orders/views.py", "VIEW = 1\n")
+    message = f"feat(orders): add the view\n\ndeploy with {token}\n# {token} in a comment is not kept\n"
+
+    result = djgate("check-msg", write_msg(shop, message), "--format", "json")
+
+    assert result.code == 1
+    findings = json.loads(result.out)["findings"]
+    assert [(f["code"], f["message"]) for f in findings] == [
+        ("DJG401", "a token in the commit message, line 3: 'ghp_...' (40 characters)")
+    ]
+    assert token not in result.out + result.err

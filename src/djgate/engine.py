@@ -179,7 +179,13 @@ def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
         comment_char=repo.comment_char(), temporary_index=temporary_index(repo)
     )
     facts = RepoFacts(repo)
-    return judge(facts, config, staged, AppMap.of(repo, config), MESSAGE_FAMILIES).findings
+    apps = AppMap.of(repo, config)
+    findings = judge(facts, config, staged, apps, MESSAGE_FAMILIES).findings
+    from djgate.tokens import message_tokens  # DJG401 on the message: the secrets family is not run here
+
+    message = Message.from_text(text, staged.comment_char)
+    tokens = message_tokens([message.header, *message.body_lines])
+    return findings + list(settle(Context(staged, config, apps, message), tokens))
 
 
 def temporary_index(repo: GitRepo) -> bool:

@@ -64,7 +64,7 @@ def _byte_escape(match: re.Match[str]) -> str:
 def _encodable(finding: Finding, escape_path: bool = True) -> Finding:
     """A finding whose texts (from commits: a message echoed, a file name) show no known token in full
     and no byte a UTF-8 stream cannot hold (`escape_path`: the path too; SARIF percent-encodes it)."""
-    from djgate.secretscan import redacted
+    from djgate.tokens import redacted
 
     texts = (finding.path, finding.message, finding.hint)
     if all(t is None or (t.isascii() and redacted(t) is t) for t in texts):
@@ -259,7 +259,7 @@ def _cell(text: str) -> str:
 
 def range_markdown(report: RangeReport) -> str:
     """A Markdown table of a range's verdicts, for $GITHUB_STEP_SUMMARY or a merge request note."""
-    from djgate.secretscan import redacted
+    from djgate.tokens import redacted
 
     verdicts = report.verdicts
     refused = sum(v.blocking for v in verdicts)
@@ -293,7 +293,7 @@ def range_markdown(report: RangeReport) -> str:
 
 
 def range_extra(report: RangeReport) -> dict[str, Any]:
-    from djgate.secretscan import redacted
+    from djgate.tokens import redacted
 
     return {
         "commits": len(report.verdicts),

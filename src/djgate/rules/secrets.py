@@ -44,8 +44,9 @@ SECRET_NAME = re.compile(
 
 def mask(value: str) -> str:
     """A secret as djgate shows it: at most its first 4 characters (fewer when short), and its length."""
-    shown = value[: min(4, len(value) // 4)]
-    return f"'{shown}...' ({len(value)} characters)"
+    from djgate.tokens import masked
+
+    return masked(value)
 
 
 def _added_files(changeset: ChangeSet) -> Iterator[FileChange]:
@@ -65,19 +66,11 @@ SECRET_HINT = (
 
 
 def _message_tokens(context: Context) -> Iterator[Finding]:
-    from djgate.secretscan import known_tokens
+    """DJG401 on a recorded commit's message (the commit-msg hook asks on its own, see engine)."""
+    from djgate.tokens import message_tokens
 
-    message = context.changeset.message
-    if message is None or context.changeset.source != "commit":
-        return
-    for number, line in enumerate(message.split("\n"), 1):
-        for match in known_tokens(line):
-            yield Finding(
-                "DJG401",
-                f"a token in the commit message, line {number}: {mask(match[0])}",
-                hint="rewrite the message without it (git rebase -i, reword) and rotate the token: "
-                "it is in every clone of the branch",
-            )
+    if context.message is not None and context.changeset.source == "commit":
+        yield from message_tokens([context.message.header, *context.message.body_lines])
 
 
 @rule(
