@@ -214,6 +214,19 @@ def test_an_untracked_module_the_models_import_is_not_there(project: Repo, djgat
     assert (project.path / "orders/mixins.py").exists()
 
 
+def test_a_sparse_checkout_is_judged_on_the_whole_index(project: Repo, djgate: Any) -> None:
+    project.git("sparse-checkout", "set", "--no-cone", "/*", "!/catalog/")  # catalog is not checked out
+    assert not (project.path / "catalog").exists()
+    append(project, "orders/models.py", ORDER_NOTE_FIELD)
+    project.write(NOTE_MIGRATION_PATH, ORDER_NOTE_MIGRATION)
+    project.stage("orders/models.py", NOTE_MIGRATION_PATH)
+
+    assert check(djgate)[:2] == (0, [])  # Django boots with catalog, as the commit will have it
+    append(project, "orders/models.py", "    rush = models.BooleanField(default=False)\n")
+    project.stage("orders/models.py")
+    assert check(djgate)[0] == 1  # and still sees a missing migration
+
+
 def test_a_migration_graph_django_cannot_load_is_reported(project: Repo, djgate: Any) -> None:
     migration = ORDER_NOTE_MIGRATION.replace('("orders", "0002_order_status")', '("auth", "9999_missing")')
     project.write("orders/migrations/0003_order_note.py", migration)

@@ -144,6 +144,12 @@ class GitRepo:
         return value
 
     @property
+    def sparse(self) -> bool:
+        """A sparse checkout: files of the index may be missing from the working tree on purpose."""
+        out = self.run(["config", "--bool", "core.sparseCheckout"], ok=(0, 1))
+        return out.strip() == b"true"
+
+    @property
     def bare(self) -> bool:
         return self.root == self.git_dir
 
@@ -269,7 +275,9 @@ class GitRepo:
         """Write the index (rev None) or a commit's tree into the empty directory `dest`, leaving the
         working tree, the index and HEAD alone."""
         if rev is None:
-            self.run(["checkout-index", "-a", "-f", f"--prefix={dest}{os.sep}"])
+            self.run(
+                ["checkout-index", "-a", "-f", "--ignore-skip-worktree-bits", f"--prefix={dest}{os.sep}"]
+            )
             return
         # Through an index of its own, written as the index door writes its copy: not `git archive`,
         # whose `export-ignore` and `export-subst` attributes the commit judged could set.
@@ -278,7 +286,10 @@ class GitRepo:
         with tempfile.TemporaryDirectory(prefix="djgate-index-") as scratch:
             index = Path(scratch) / "index"
             self.run(["read-tree", f"--index-output={index}", rev])
-            self.run(["checkout-index", "-a", "-f", f"--prefix={dest}{os.sep}"], index=index)
+            self.run(
+                ["checkout-index", "-a", "-f", "--ignore-skip-worktree-bits", f"--prefix={dest}{os.sep}"],
+                index=index,
+            )
 
     def existing_paths(self, paths: Iterable[str], rev: str | None = None) -> set[str]:
         """Which of `paths` exist in a commit's tree, or in the index when rev is None."""

@@ -102,7 +102,7 @@ def probe_tree(
         # Any Python file that differs from the index, untracked ones included: what the project imports
         # while booting can be any of them, and what is not staged will not be committed.
         watched = [*state, *(f"{root}/migrations/" for root in apps.apps), ":(glob)**/*.py"]
-        dirty = repo.dirty_paths(watched)
+        dirty = ["(a sparse checkout)"] if repo.sparse else repo.dirty_paths(watched)
         if not dirty:
             return run_probe(python, repo.root, project, timeout, started)
         log.debug("the working tree differs from the index (%s): probing a copy of the index", dirty[0])
