@@ -20,10 +20,15 @@ from djgate.errors import DjgateError
 from djgate.project import App, AppMap
 
 
-def executable(path: Path) -> Path:
+def executable(path: Path, django: bool = True) -> Path:
+    """A stand-in interpreter at PATH; in a virtualenv's bin/, with Django installed unless `django`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("#!/bin/sh\n")
     path.chmod(0o755)
+    if django and path.parent.name == "bin":
+        package = path.parents[1] / "lib/python3.12/site-packages/django/__init__.py"
+        package.parent.mkdir(parents=True, exist_ok=True)
+        package.write_text("")
     return path
 
 
@@ -44,12 +49,34 @@ def test_a_configured_interpreter_that_is_not_there(tmp_path: Path) -> None:
         find_interpreter(tmp_path, Config(python="nope/python"), {})
 
 
-def test_djgates_own_virtualenv_is_not_the_projects(tmp_path: Path) -> None:
-    # Under pre-commit, $VIRTUAL_ENV is the hook's environment: the repository's .venv wins over it.
+def test_a_virtualenv_without_django_is_passed_over(tmp_path: Path) -> None:
+    # Under pre-commit, $VIRTUAL_ENV is the hook's environment, without Django: the repository's .venv wins.
+    hook_env = executable(tmp_path / "hook-env/bin/python", django=False).parents[1]
     link = tmp_path / ".venv"
     link.symlink_to(executable(tmp_path / "elsewhere/venv/bin/python").parents[1], target_is_directory=True)
-    found = find_interpreter(tmp_path, Config(), {"VIRTUAL_ENV": sys.prefix})
+    found = find_interpreter(tmp_path, Config(), {"VIRTUAL_ENV": str(hook_env)}, own=hook_env)
     assert (found.path, found.found_via) == (str(link / "bin/python"), ".venv/ in the repository")
+
+
+def test_an_activated_virtualenv_with_django_and_djgate_is_the_projects(tmp_path: Path) -> None:
+    # The issue's case: djgate installed in the project's own virtualenv, activated, outside the repository.
+    executable(tmp_path / "venv/bin/python", django=False)
+    found = find_interpreter(tmp_path, Config(), {"VIRTUAL_ENV": sys.prefix, "PATH": ""})
+    assert found.found_via == "$VIRTUAL_ENV"  # this test environment has Django (the test extra)
+
+
+def test_the_error_says_why_each_candidate_was_passed_over(tmp_path: Path) -> None:
+    hook_env = executable(tmp_path / "hook-env/bin/python", django=False).parents[1]
+    executable(tmp_path / ".venv/bin/python", django=False)
+    with pytest.raises(DjgateError) as error:
+        find_interpreter(
+            tmp_path,
+            Config(),
+            {"VIRTUAL_ENV": str(hook_env), "PATH": str(tmp_path)},
+            own=tmp_path / "nowhere",
+        )
+    assert f"$VIRTUAL_ENV {hook_env}/bin/python: no Django installed" in str(error.value)
+    assert f".venv/ in the repository {tmp_path}/.venv/bin/python: no Django installed" in str(error.value)
 
 
 def test_an_activated_virtualenv_comes_before_the_repository(tmp_path: Path) -> None:
@@ -61,15 +88,23 @@ def test_an_activated_virtualenv_comes_before_the_repository(tmp_path: Path) -> 
 
 
 def test_python3_on_path_outside_djgates_environment(tmp_path: Path) -> None:
+    own = executable(tmp_path / "djgate-env/bin/python3", django=False).parents[1]  # pipx's, say
     python = executable(tmp_path / "usr/bin/python3")
-    path = os.pathsep.join([str(Path(sys.prefix) / "bin"), str(tmp_path / "empty"), str(python.parent)])
-    found = find_interpreter(tmp_path, Config(), {"PATH": path})
+    path = os.pathsep.join([str(own / "bin"), str(tmp_path / "empty"), str(python.parent)])
+    found = find_interpreter(tmp_path, Config(), {"PATH": path}, own=own)
     assert (found.path, found.found_via) == (str(python), "python3 on PATH")
+
+
+def test_djgates_own_environment_with_django_is_the_projects(tmp_path: Path) -> None:
+    # djgate installed in the project's virtualenv, run from a GUI client that activated nothing.
+    own = executable(tmp_path / "project-env/bin/python").parents[1]
+    found = find_interpreter(tmp_path, Config(), {"PATH": ""}, own=own)
+    assert (found.path, found.found_via) == (str(own / "bin/python"), "djgate's own environment")
 
 
 def test_no_interpreter_at_all(tmp_path: Path) -> None:
     with pytest.raises(DjgateError, match=r'set \[tool.djgate\] python = "path/to/venv/bin/python"'):
-        find_interpreter(tmp_path, Config(), {"PATH": str(tmp_path)})
+        find_interpreter(tmp_path, Config(), {"PATH": str(tmp_path)}, own=tmp_path / "nowhere")
 
 
 # -- the settings and the project directory ---------------------------------------------------------

@@ -2,9 +2,9 @@
 
 Found without importing anything of the project, in this order:
 
-- interpreter: `[tool.djgate] python`; `$VIRTUAL_ENV/bin/python`; `.venv/bin/python` or `venv/bin/python`
-  in the repository (symlinks followed); `python3` on PATH. djgate's own environment is skipped: under
-  pre-commit, `$VIRTUAL_ENV` and the head of PATH are the hook's environment, which has no Django.
+- interpreter: `[tool.djgate] python`; the first of `$VIRTUAL_ENV`, `.venv/`, `venv/` (symlinks followed) and
+  djgate's own environment that has Django installed; else `python3` on PATH outside djgate's own
+  environment. Under pre-commit, `$VIRTUAL_ENV` and djgate's own environment are the hook's: no Django.
 - settings: `[tool.djgate] settings`; `$DJANGO_SETTINGS_MODULE`; the
   `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "...")` of manage.py.
 - project directory: the directory of the shallowest manage.py (outside `exclude`), else the repository root.
@@ -97,29 +97,51 @@ def settings_of_manage_py(source: bytes) -> str | None:
     return None
 
 
-def find_interpreter(root: Path, config: Config, environ: Mapping[str, str] = os.environ) -> Interpreter:
+def find_interpreter(
+    root: Path, config: Config, environ: Mapping[str, str] = os.environ, own: Path = Path(sys.prefix)
+) -> Interpreter:
+    """The first candidate that has Django: `[tool.djgate] python`; the activated virtualenv; `.venv/`,
+    `venv/` in the repository; djgate's own environment; else `python3` on PATH outside djgate's own
+    environment (whose packages cannot be seen without running it). A virtualenv without Django is passed
+    over: under pre-commit, `$VIRTUAL_ENV` and djgate's own environment (`own`) are the hook's: none there."""
+    from djgate import log
+
     if config.python:
         return Interpreter(_configured(root, config.python), "[tool.djgate] python")
-    own = Path(sys.prefix).resolve()
-    venv = environ.get("VIRTUAL_ENV")
-    if venv and Path(venv).resolve() != own:
-        found = _venv_python(Path(venv))
-        if found:
-            return Interpreter(found, "$VIRTUAL_ENV")
-    for name in (".venv", "venv"):
-        found = _venv_python(root / name)
-        if found:
-            return Interpreter(found, f"{name}/ in the repository")
+    venvs = [(Path(environ["VIRTUAL_ENV"]), "$VIRTUAL_ENV")] if environ.get("VIRTUAL_ENV") else []
+    venvs += [(root / ".venv", ".venv/ in the repository"), (root / "venv", "venv/ in the repository")]
+    venvs.append((own, "djgate's own environment"))
+    passed = []
+    for venv, via in venvs:
+        python = _venv_python(venv)
+        if python is None:
+            if via == "$VIRTUAL_ENV":
+                passed.append(f"{via} {venv}: no bin/python")
+            continue
+        if not _has_django(venv):
+            passed.append(f"{via} {python}: no Django installed")
+            continue
+        log.debug("the project's interpreter: %s (%s)", python, via)
+        return Interpreter(python, via)
     for directory in environ.get("PATH", "").split(os.pathsep):
-        if not directory or Path(directory).resolve().is_relative_to(own):
+        if not directory or Path(directory).resolve().is_relative_to(own.resolve()):
             continue
         candidate = Path(directory) / "python3"
         if candidate.is_file() and os.access(candidate, os.X_OK):
+            log.debug("the project's interpreter: %s (python3 on PATH; passed over: %s)", candidate, passed)
             return Interpreter(str(candidate), "python3 on PATH")
+    tried = "; ".join(passed) or "no virtualenv ($VIRTUAL_ENV, .venv/, venv/) and no python3 on PATH"
     raise DjgateError(
-        "no Python interpreter for the Django project ($VIRTUAL_ENV, .venv/, venv/ and python3 on PATH "
-        f'give none); set [tool.djgate] python = "path/to/venv/bin/python", {OFF}'
+        f"no Python interpreter with Django for the project ({tried}); "
+        f'set [tool.djgate] python = "path/to/venv/bin/python", {OFF}'
     )
+
+
+def _has_django(venv: Path) -> bool:
+    """Django is installed in this virtualenv (seen on disk, without running its interpreter)."""
+    if (venv / "Lib" / "site-packages" / "django" / "__init__.py").is_file():
+        return True
+    return any(venv.glob("lib/python3*/site-packages/django/__init__.py"))
 
 
 def _configured(root: Path, value: str) -> str:
