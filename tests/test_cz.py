@@ -229,6 +229,29 @@ def test_cz_command_finds_the_plugin(shop_with_extra: Repo, message: str, code: 
     assert "Traceback" not in result.stderr
 
 
+def test_cz_check_says_what_djgate_says(shop_with_extra: Repo) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "commitizen",
+            "--name",
+            "cz_djgate",
+            "check",
+            "--message",
+            "feat(order): add a note",
+        ],
+        cwd=shop_with_extra.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    said = result.stdout + result.stderr
+    assert result.returncode == ExitCode.INVALID_COMMIT_MSG
+    assert "DJG104 scope 'order' is not an app label or an extra scope" in said
+    assert "pattern:" not in said and "(?s)" not in said  # not the schema's regex
+
+
 def test_outside_a_repository_any_scope_passes_but_one_is_required(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

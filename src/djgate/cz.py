@@ -24,6 +24,8 @@ from djgate.errors import DjgateError
 if TYPE_CHECKING:
     from commitizen.question import CzQuestion
 
+    from djgate.project import AppMap
+
 TYPE_HELP = {
     "feat": "a new feature",
     "fix": "a bug fix",
@@ -49,6 +51,7 @@ class Project:
     staged_paths: tuple[str, ...]
     in_repository: bool
     branch: str | None = None  # the current branch, whose name may carry the task reference
+    apps: AppMap | None = None  # the repository's apps, for djgate's own findings on a refused message
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -70,7 +73,7 @@ def read_project() -> Project:
     paths = tuple(repo.staged(lines=False).paths())
     branch = repo.branch() if config.reference is not None else None
     labels, staged_apps = tuple(sorted(apps.labels)), tuple(apps.group(paths))
-    return Project(config, labels, staged_apps, paths, in_repository=True, branch=branch)
+    return Project(config, labels, staged_apps, paths, in_repository=True, branch=branch, apps=apps)
 
 
 def reference_lookahead(reference: Reference | None) -> str:
@@ -233,6 +236,32 @@ class DjgateCz(ConventionalCommitsCz):
         return header_schema_pattern(
             config.types, scopes, config.max_header_length, config.reference, optional
         )
+
+    def validate_commit_message(self, **kwargs: Any) -> Any:
+        """`cz check`: commitizen's verdict (the schema pattern, which agrees with djgate's rules), told with
+        djgate's own findings and hints rather than the pattern's 400 characters."""
+        result = super().validate_commit_message(**kwargs)
+        if result.is_valid:
+            return result
+        said = self.findings_for(str(kwargs.get("commit_msg", "")))
+        return result._replace(errors=said) if said else result
+
+    def findings_for(self, text: str) -> list[str]:
+        """djgate's message rules on a message, as `cz check` prints them: code, message, hint."""
+        from djgate.changeset import ChangeSet
+        from djgate.message import Message
+        from djgate.project import AppMap
+        from djgate.rules import Context, run_rules
+
+        project = self.project
+        apps = project.apps or AppMap([], project.config)
+        changeset = ChangeSet(files=(), source="commit", message=text, comment_char="")
+        context = Context(changeset, project.config, apps, Message.from_text(text, ""))
+        return [
+            f"{f.code} {f.message}" + (f"\n  {f.hint}" if f.hint else "")
+            for f in run_rules(context, ("message",))
+            if f.blocking
+        ]
 
     def example(self) -> str:
         types, scopes = self.project.config.types, self.project.scopes
