@@ -147,6 +147,7 @@ def judge(
         path_contents=lambda paths: facts.path_contents(changeset, paths),
         on_target=lambda paths: facts.on_target(changeset, target(), paths),
         python=lambda: facts.python(config),
+        memo={},
     )
     findings = list(run_rules(context, families))
     booted = any(v is not None and not v.cached for v in asked)

@@ -279,18 +279,11 @@ def changed_python_files(changeset: ChangeSet) -> list[FileChange]:
     ]
 
 
-# One ChangeSet's parsed files, kept while the rules of that ChangeSet run (a range judges them one by one).
-_cache: tuple[ChangeSet, dict[str, PySource]] | None = None
-
-
 def python_sources(context: Context, want: Callable[[str], bool] | None = None) -> dict[str, PySource]:
     """path -> PySource for the changed Python files (those `want` accepts): read in one git call and
-    parsed on first request, once per ChangeSet, whichever family asks first."""
-    global _cache
+    parsed on first request, once per ChangeSet (the context's memo), whichever family asks first."""
     changeset = context.changeset
-    if _cache is None or _cache[0] is not changeset:
-        _cache = (changeset, {})
-    parsed = _cache[1]
+    parsed: dict[str, PySource] = context.kept("pysource", dict)
     files = [f for f in changed_python_files(changeset) if want is None or want(f.path)]
     missing = [f for f in files if f.path not in parsed]
     if missing:

@@ -6,7 +6,7 @@ A rule is a function of a Context that yields Findings, registered with its publ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from djgate.changeset import ChangeSet
 from djgate.config import Config
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 PathFacts = Callable[[Iterable[str]], set[str]]
 Contents = Callable[[Iterable[str]], dict[str, bytes]]
+
+
+T = TypeVar("T")
 
 
 # NamedTuples, not dataclasses: every hook run defines these, and a dataclass costs a compile (and
@@ -41,6 +44,17 @@ class Context(NamedTuple):
     # Which paths the branch the change merges into already has (committed there; default: all of them).
     on_target: PathFacts = set
     python: Callable[[], ProjectPython | None] = lambda: None  # the project's interpreter, for new syntax
+    # What the rules compute once for this ChangeSet and share (parsed sources, a function's facts,
+    # the migration graph), owned by the door that judges it; None: nothing kept (a context made by hand).
+    memo: dict[str, Any] | None = None
+
+    def kept(self, key: str, make: Callable[[], T]) -> T:
+        """The value `make` gives, computed once per memo (every time without one)."""
+        if self.memo is None:
+            return make()
+        if key not in self.memo:
+            self.memo[key] = make()
+        return cast(T, self.memo[key])
 
 
 Check = Callable[[Context], Iterable[Finding]]

@@ -198,15 +198,9 @@ class MigrationFacts:
                     yield migration, dep
 
 
-_last: tuple[Context, MigrationFacts] | None = None
-
-
 def facts(context: Context) -> MigrationFacts:
     """The MigrationFacts of this context, built once for all the rules of the family."""
-    global _last
-    if _last is None or _last[0] is not context:
-        _last = (context, MigrationFacts(context))
-    return _last[1]
+    return context.kept("migrations", lambda: MigrationFacts(context))
 
 
 def _no_migrations_touched(context: Context) -> bool:

@@ -25,7 +25,6 @@ from djgate.rules.workflow_facts import WORDS, FunctionFacts, ModuleNames, last_
 if TYPE_CHECKING:
     import ast
 
-    from djgate.changeset import ChangeSet
     from djgate.rules.workflow_facts import Function
 
 DRF_VIEW_SUFFIXES = ("ViewSet", "APIView")
@@ -61,14 +60,8 @@ def judged_sources(context: Context) -> Iterator[PySource]:
             yield source
 
 
-_cache: tuple[ChangeSet, dict[str, list[FunctionFacts]]] | None = None
-
-
 def function_facts(context: Context) -> Iterator[tuple[PySource, list[FunctionFacts]]]:
-    global _cache
-    if _cache is None or _cache[0] is not context.changeset:
-        _cache = (context.changeset, {})
-    known = _cache[1]
+    known: dict[str, list[FunctionFacts]] = context.kept("workflow", dict)  # once per ChangeSet
     for source in judged_sources(context):
         if source.path not in known:
             text = source.text or ""
