@@ -295,7 +295,7 @@ ATOMIC = cases(
 from orders.models import Order, OrderLine
 
 
-def place_order(cart):
+def place_order(cart):  # expect: DJG606
     order = Order.objects.create(customer=cart.customer, total=cart.total)  # expect: DJG602
     OrderLine.objects.bulk_create(
         [OrderLine(order=order, sku=item.sku, quantity=item.quantity) for item in cart.items]
@@ -1069,7 +1069,7 @@ def dashboard(request):
 from billing.models import Invoice
 
 
-def mark_paid(invoice_id):
+def mark_paid(invoice_id: int) -> int:
     return Invoice.objects.filter(pk=invoice_id).update(paid=True)
 
 # == ninja-get catalog/routes.py
@@ -1676,7 +1676,262 @@ class Meta:
 """,
 )
 
-CASES = HTTP + ATOMIC + VIEWS + RACES + UNIQUE
+# -- DJG606 untyped-service-function ------------------------------------------------------------------------
+
+TYPED = cases(
+    "DJG606",
+    """
+# == untyped-refund billing/services/refunds.py
+from billing.models import Refund
+
+
+def refund(order, amount):  # expect: DJG606
+    return Refund.objects.create(order=order, amount=amount)
+
+# == selector-keyword-only catalog/selectors.py
+from django.db.models import QuerySet
+
+from catalog.models import Product
+
+
+def products_in(category, *, include_hidden=False) -> QuerySet[Product]:  # expect: DJG606
+    products = Product.objects.filter(category=category)
+    return products if include_hidden else products.filter(visible=True)
+
+# == selector-no-return orders/selectors/history.py
+from orders.models import Customer, Order
+
+
+def order_history(customer: Customer, limit: int = 20):  # expect: DJG606
+    return list(Order.objects.filter(customer=customer).order_by("-created")[:limit])
+
+# == ninja-resolver catalog/schemas.py
+from ninja import Schema
+
+
+class ProductOut(Schema):
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_price(obj):  # expect: DJG606
+        return f"{obj.price:.2f} {obj.currency}"
+
+# == service-class-method billing/services/invoices.py
+from billing.models import Invoice
+
+
+class InvoiceService:
+    def __init__(self, numbering: str) -> None:
+        self.numbering = numbering
+
+    def issue(self, order):  # expect: DJG606
+        return Invoice.objects.create(order=order, number=self.numbering.format(order.pk))
+
+# == async-service orders/services/shipping.py
+from orders.models import Shipment
+
+
+async def book_courier(shipment: Shipment):  # expect: DJG606
+    shipment.courier_ref = await shipment.carrier.book(shipment.address)
+
+# == untyped-varargs billing/services/payouts.py
+from billing.models import Payout
+
+
+def schedule_payout(payout: Payout, *args, **kwargs) -> None:  # expect: DJG606
+    payout.schedule(*args, **kwargs)
+
+# == untyped-default catalog/services/__init__.py
+from catalog.feeds import Feed
+
+
+def import_feed(url: str, batch_size=500) -> int:  # expect: DJG606
+    return Feed(url).import_all(batch_size=batch_size)
+
+# == init-parameter orders/services/notifications.py
+class Notifier:
+    def __init__(self, channel):  # expect: DJG606
+        self.channel = channel
+
+    def send(self, text: str) -> None:
+        self.channel.post(text)
+
+# == classmethod billing/selectors/reports.py
+from billing.models import Invoice
+
+
+class MonthlyReport:
+    @classmethod
+    def for_month(cls, year, month):  # expect: DJG606
+        return cls(Invoice.objects.filter(issued__year=year, issued__month=month))
+
+# == untyped-property orders/services/carts.py
+from decimal import Decimal
+
+
+class CartTotals:
+    def __init__(self, lines: list[Decimal]) -> None:
+        self.lines = lines
+
+    @property
+    def total(self):  # expect: DJG606
+        return sum(self.lines, Decimal(0))
+
+# == filter-schema catalog/schemas/filters.py
+from django.db.models import Q
+from ninja import FilterSchema
+
+
+class ProductFilter(FilterSchema):
+    search: str | None = None
+
+    def filter_search(self, value: str):  # expect: DJG606
+        return Q(name__icontains=value) | Q(sku__iexact=value) if value else Q()
+
+# == typed-varargs billing/services/charges.py
+from typing import Any
+
+from billing.models import Charge, Payment
+
+
+def charge(payment: Payment, *args: Any, **kwargs: Any) -> Charge:
+    return payment.gateway.charge(payment.amount, *args, **kwargs)
+
+# == private-helper orders/services/pricing.py
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def _round(amount):
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def line_total(price: Decimal, quantity: int) -> Decimal:
+    return _round(price * quantity)
+
+# == typed-class orders/services/checkout.py
+from orders.models import Cart, Order
+
+
+class Checkout:
+    def __init__(self, cart: Cart) -> None:
+        self.cart = cart
+
+    @classmethod
+    def for_session(cls, session_key: str) -> "Checkout":
+        return cls(Cart.objects.get(session_key=session_key))
+
+    @staticmethod
+    def reference(order: Order) -> str:
+        return f"ORD-{order.pk:06d}"
+
+    @property
+    def empty(self) -> bool:
+        return not self.cart.lines
+
+# == nested-and-lambda catalog/services/sorting.py
+from catalog.models import Product
+
+
+def ranked(products: list[Product]) -> list[Product]:
+    def score(product):
+        return product.sales * 2 + product.views
+
+    by_name = sorted(products, key=lambda p: p.name)
+    return sorted(by_name, key=score, reverse=True)
+
+# == overload-stubs billing/services/currency.py
+from decimal import Decimal
+from typing import overload
+
+
+@overload
+def convert(amount: Decimal, to: str) -> Decimal: ...
+@overload
+def convert(amount: None, to: str) -> None: ...
+def convert(amount: Decimal | None, to: str) -> Decimal | None:
+    return None if amount is None else amount * Decimal("1.1")
+
+# == dunders orders/services/money.py
+from decimal import Decimal
+
+
+class Money:
+    def __init__(self, amount: Decimal, currency: str):
+        self.amount, self.currency = amount, currency
+
+    def __eq__(self, other):
+        return (self.amount, self.currency) == (other.amount, other.currency)
+
+    def __repr__(self):
+        return f"Money({self.amount}, {self.currency!r})"
+
+# == private-class catalog/services/cache.py
+class _Memo:
+    def __init__(self, size):
+        self.size = size
+
+    def get(self, key):
+        return None
+
+
+def cached_price(sku: str) -> None:
+    _Memo(10).get(sku)
+
+# == test-services orders/test_services.py
+from orders.services import place_order
+
+
+def test_place_order(cart):
+    assert place_order(cart).total == cart.total
+
+# == untyped-view billing/views/statements.py
+from django.shortcuts import render
+
+
+def statement(request, year):
+    return render(request, "billing/statement.html", {"year": year})
+
+# == drf-serializer catalog/serializers.py
+from rest_framework import serializers
+
+
+class ProductSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+
+    def validate_sku(self, value):
+        return value.upper()
+
+# == positional-and-keyword-only billing/selectors/coupons.py
+from billing.models import Coupon
+
+
+def lookup(code: str, /, *, active: bool = True) -> Coupon | None:
+    return Coupon.objects.filter(code=code, active=active).first()
+
+# == service-model catalog/models/services.py
+from django.db import models
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=100)
+    ports = models.JSONField(default=list)
+
+    def save(self, *args, **kwargs):
+        self.name = self.name.strip()
+        super().save(*args, **kwargs)
+
+    @property
+    def port_list(self):
+        return ", ".join(map(str, sorted(self.ports)))
+
+# == service-utils orders/service_utils.py
+def split_name(full):
+    return full.split(" ", 1)
+""",
+)
+
+CASES = HTTP + ATOMIC + VIEWS + RACES + UNIQUE + TYPED
 
 
 @pytest.fixture(scope="module")
@@ -1708,7 +1963,7 @@ def test_case(judged: dict[str, list[Finding]], c: Case) -> None:
     assert found == c.expected, "\n".join(f"{f.line}: {f.code} {f.message}" for f in judged.get(c.path, []))
 
 
-@pytest.mark.parametrize("code", ["DJG601", "DJG602", "DJG603", "DJG604", "DJG605"])
+@pytest.mark.parametrize("code", ["DJG601", "DJG602", "DJG603", "DJG604", "DJG605", "DJG606"])
 def test_each_rule_has_ten_true_positives_and_ten_look_alikes(code: str) -> None:
     mine = [c for c in CASES if c.rule == code]
     assert sum(c.flagged for c in mine) >= 10
@@ -1752,6 +2007,38 @@ def test_findings_are_warnings_with_concrete_hints(judged: dict[str, list[Findin
     )
 
 
+def test_the_untyped_service_hint_writes_the_signature(judged: dict[str, list[Finding]]) -> None:
+    def one(path: str) -> Finding:
+        (finding,) = [f for f in judged[path] if f.code == "DJG606"]
+        return finding
+
+    refund = one("billing/services/refunds.py")
+    assert refund.message == (
+        "service function refund has no type annotation for parameters order, amount and the return"
+    )
+    assert refund.hint == "annotate it: def refund(order: <type>, amount: <type>) -> <type>:"
+    assert one("catalog/selectors.py").hint == (
+        "annotate it: def products_in(category: <type>, *, include_hidden: <type> = False) -> QuerySet[Product]:"
+    )
+    issue = one("billing/services/invoices.py")
+    assert (
+        issue.message
+        == "service function InvoiceService.issue has no type annotation for parameter order and the return"
+    )
+    assert issue.hint == "annotate it: def issue(self, order: <type>) -> <type>:"
+    assert (
+        one("orders/services/notifications.py").hint
+        == "annotate it: def __init__(self, channel: <type>) -> None:"
+    )
+    assert one("billing/services/payouts.py").hint == (
+        "annotate it: def schedule_payout(payout: Payout, *args: <type>, **kwargs: <type>) -> None:"
+    )
+    assert one("catalog/schemas.py").hint == "annotate it: def resolve_price(obj: <type>) -> <type>:"
+    shipping = one("orders/services/shipping.py")
+    assert shipping.message == "service function book_courier has no type annotation for the return"
+    assert shipping.hint == "annotate it: async def book_courier(shipment: Shipment) -> <type>:"
+
+
 # -- scope of judgement ---------------------------------------------------------------------------------------
 
 LEGACY = """import requests
@@ -1783,6 +2070,24 @@ def test_only_functions_the_change_touches_are_judged(shop: Repo, djgate) -> Non
     # A line added to legacy_sync: the whole function is judged, at its old lines.
     shop.put("orders/sync.py", LEGACY.replace("    order.synced = True\n", "    order.synced = 'yes'\n"))
     assert codes(djgate) == [("DJG601", "orders/sync.py", 5), ("DJG602", "orders/sync.py", 7)]
+
+
+def test_an_untouched_untyped_service_function_is_not_judged(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    services = (
+        "def legacy_total(order):\n"
+        "    return order.total\n"
+        "\n"
+        "\n"
+        "def total(order: object) -> int:\n"
+        "    return 1\n"
+    )
+    shop.write("orders/services.py", services)
+    shop.stage()
+    shop.commit()
+    shop.put("orders/services.py", services.replace("return 1", "return 2"))
+    assert codes(djgate) == []
+    shop.put("orders/services.py", services.replace("order.total", "order.total or 0"))
+    assert codes(djgate) == [("DJG606", "orders/services.py", 1)]
 
 
 def test_a_change_in_a_nested_function_judges_that_function_only(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
@@ -1909,7 +2214,7 @@ def test_wrappers_of_a_project_whose_packages_sit_under_a_source_root(repo: Repo
     repo.commit()
     service = (
         "from utilities.transactions import traced_atomic_transaction\n\nfrom dcim.models import Cable, Path\n\n\n"
-        "@traced_atomic_transaction()\ndef connect(a, b):\n    cable = Cable.objects.create(a=a, b=b)\n"
+        "@traced_atomic_transaction()\ndef connect(a: Cable, b: Cable) -> None:\n    cable = Cable.objects.create(a=a, b=b)\n"
         "    Path.objects.filter(origin=a).update(cable=cable)\n"
     )
     repo.put("netbox/dcim/services.py", service)
@@ -2017,7 +2322,7 @@ def test_a_merge_is_not_judged_again(shop: Repo, djgate) -> None:  # type: ignor
 
 def test_explain_and_rules(djgate) -> None:  # type: ignore[no-untyped-def]
     rules = all_rules()
-    for code in ("DJG601", "DJG602", "DJG603", "DJG604", "DJG605"):
+    for code in ("DJG601", "DJG602", "DJG603", "DJG604", "DJG605", "DJG606"):
         assert rules[code].family == "workflow" and rules[code].severity == "warning"
         text = djgate("explain", code).out
         for part in ("## What it checks", "## Why it matters", "## How to fix it", "Bad:", "Good:"):
