@@ -1931,7 +1931,282 @@ def split_name(full):
 """,
 )
 
-CASES = HTTP + ATOMIC + VIEWS + RACES + UNIQUE + TYPED
+# -- DJG607 n-plus-one-query ----------------------------------------------------------------------------------
+
+# The models the DJG607 cases loop over, committed with the apps: relations are learned from them.
+SALES_MODELS = """from django.db import models
+
+
+class Vendor(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Buyer(models.Model):
+    email = models.EmailField()
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="buyers")
+
+
+class Label(models.Model):
+    text = models.CharField(max_length=30)
+
+
+class Receipt(models.Model):
+    number = models.CharField(max_length=20)
+
+
+class Purchase(models.Model):
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE)
+    vendor = models.ForeignKey("sales.Vendor", on_delete=models.PROTECT, related_name="purchases")
+    receipt = models.OneToOneField(Receipt, null=True, on_delete=models.SET_NULL)
+    labels = models.ManyToManyField(Label, related_name="purchases", blank=True)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+
+
+class PurchaseLine(models.Model):
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField(max_length=20)
+    quantity = models.IntegerField()
+"""
+STOCK_MODELS = {
+    "stock/models/__init__.py": "from .items import Item\n",
+    "stock/models/items.py": (
+        "from django.db import models\n\n\nclass Item(models.Model):\n"
+        '    vendor = models.ForeignKey("sales.Vendor", on_delete=models.CASCADE)\n'
+        "    active = models.BooleanField(default=True)\n"
+    ),
+}
+
+QUERIES = cases(
+    "DJG607",
+    """
+# == foreign-key-in-for sales/reports.py
+from sales.models import Purchase
+
+
+def big_purchases():
+    rows = []
+    for purchase in Purchase.objects.filter(total__gt=100):
+        rows.append((purchase.pk, purchase.buyer.email))  # expect: DJG607
+    return rows
+
+# == reverse-manager-count sales/exports.py
+from sales.models import Purchase
+
+
+def line_counts():
+    counts = {}
+    for purchase in Purchase.objects.all():
+        counts[purchase.pk] = purchase.lines.count()  # expect: DJG607
+    return counts
+
+# == comprehension-over-slice sales/digest.py
+from sales.models import Purchase
+
+
+def recent_vendors():
+    return [p.vendor.name for p in Purchase.objects.order_by("-id")[:50]]  # expect: DJG607
+
+# == bound-name sales/mailing.py
+from sales.models import Purchase
+
+
+def remind_unpaid(send):
+    purchases = Purchase.objects.filter(total__gt=0).order_by("id")
+    for purchase in purchases:
+        send(purchase.buyer.email, "Your purchase is waiting")  # expect: DJG607
+
+# == select-related-other-field sales/invoicing.py
+from sales.models import Purchase
+
+
+def invoice_lines():
+    for purchase in Purchase.objects.select_related("vendor"):
+        yield purchase.vendor.name, purchase.buyer.email  # expect: DJG607
+
+# == many-to-many sales/tags.py
+from sales.models import Purchase
+
+
+def labels_by_purchase():
+    found = {}
+    for purchase in Purchase.objects.all():
+        found[purchase.pk] = [label.text for label in purchase.labels.all()]  # expect: DJG607
+    return found
+
+# == default-reverse-accessor sales/buyers.py
+from sales.models import Buyer
+
+
+def spend_per_buyer():
+    return {
+        buyer.email: sum(p.total for p in buyer.purchase_set.all())  # expect: DJG607
+        for buyer in Buyer.objects.all()
+    }
+
+# == reverse-one-to-one sales/receipts.py
+from sales.models import Receipt
+
+
+def receipt_totals():
+    totals = []
+    for receipt in Receipt.objects.exclude(number=""):
+        totals.append((receipt.number, receipt.purchase.total))  # expect: DJG607
+    return totals
+
+# == models-package stock/feeds.py
+from stock.models import Item
+
+
+def vendor_feed():
+    for item in Item.objects.filter(active=True):
+        yield {"id": item.pk, "vendor": item.vendor.name}  # expect: DJG607
+
+# == dict-comprehension sales/receipt_index.py
+from sales.models import Purchase
+
+
+def receipt_numbers():
+    return {p.pk: p.receipt.number for p in Purchase.objects.exclude(receipt=None)}  # expect: DJG607
+
+# == reassigned-queryset sales/vendor_report.py
+from sales.models import Purchase
+
+
+def vendor_report(minimum):
+    purchases = Purchase.objects.all()
+    purchases = purchases.filter(total__gte=minimum)
+    lines = []
+    for purchase in purchases:
+        lines.append(f"{purchase.vendor.name}: {purchase.total}")  # expect: DJG607
+    return lines
+
+# == both-kinds sales/statement.py
+from sales.models import Purchase
+
+
+def statement():
+    for purchase in Purchase.objects.all():
+        print(purchase.buyer.email, purchase.lines.count())  # expect: DJG607
+
+# == loop-over-list sales/render.py
+def render(purchases):
+    return [f"{p.buyer.email}: {p.total}" for p in purchases]
+
+# == right-select-related sales/reports_ok.py
+from sales.models import Purchase
+
+
+def big_purchases_ok():
+    return [(p.pk, p.buyer.email) for p in Purchase.objects.select_related("buyer").filter(total__gt=100)]
+
+# == prefetch-object sales/exports_ok.py
+from django.db.models import Prefetch
+
+from sales.models import Purchase, PurchaseLine
+
+
+def line_skus():
+    purchases = Purchase.objects.prefetch_related(
+        Prefetch("lines", queryset=PurchaseLine.objects.order_by("sku"))
+    )
+    return {p.pk: [line.sku for line in p.lines.all()] for p in purchases}
+
+# == values-and-values-list sales/values.py
+from sales.models import Purchase
+
+
+def emails():
+    rows = [row["buyer__email"] for row in Purchase.objects.values("buyer__email")]
+    for pk, total in Purchase.objects.values_list("pk", "total"):
+        rows.append(f"{pk}: {total}")
+    return rows
+
+# == foreign-key-id sales/ids.py
+from sales.models import Purchase
+
+
+def buyer_ids():
+    return {p.buyer_id for p in Purchase.objects.filter(total__gt=0)}
+
+# == select-related-everything sales/everything.py
+from sales.models import Purchase
+
+
+def vendors():
+    return [p.vendor.name for p in Purchase.objects.select_related().all()]
+
+# == deep-lookup sales/deep.py
+from sales.models import Purchase
+
+
+def buyer_vendors():
+    for purchase in Purchase.objects.select_related("buyer__vendor"):
+        yield purchase.buyer.vendor.name
+
+# == custom-manager-method sales/custom.py
+from sales.models import Purchase
+
+
+def paid_buyers():
+    return [p.buyer.email for p in Purchase.objects.paid()]
+
+# == unknown-model sales/widgets.py
+from sales.other import Widget
+
+
+def owners():
+    return [w.buyer.email for w in Widget.objects.all()]
+
+# == prefetch-named-in-reassignment sales/tags_ok.py
+from sales.models import Purchase
+
+
+def labels_ok():
+    purchases = Purchase.objects.all()
+    purchases = purchases.prefetch_related("labels", "lines")
+    return {p.pk: ([x.text for x in p.labels.all()], p.lines.count()) for p in purchases}
+
+# == maybe-a-list sales/maybe.py
+from sales.models import Purchase
+
+
+def recent(cached):
+    purchases = cached or Purchase.objects.all()
+    return [p.buyer.email for p in purchases]
+
+# == test-file sales/tests/test_reports.py
+from sales.models import Purchase
+
+
+def test_emails():
+    assert [p.buyer.email for p in Purchase.objects.all()] == []
+
+# == get-queryset-in-view sales/views.py
+from django.views.generic import ListView
+
+from sales.models import Purchase
+
+
+class PurchaseList(ListView):
+    model = Purchase
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["emails"] = [p.buyer.email for p in self.get_queryset()]
+        return context
+
+# == assigns-relation sales/detach.py
+from sales.models import Purchase
+
+
+def detach_receipts(seen):
+    for purchase in Purchase.objects.filter(receipt__isnull=False):
+        seen.add(purchase.receipt_id)
+        purchase.receipt = None
+""",
+)
+
+CASES = HTTP + ATOMIC + VIEWS + RACES + UNIQUE + TYPED + QUERIES
 
 
 @pytest.fixture(scope="module")
@@ -1939,8 +2214,12 @@ def judged(isolated_git: None, tmp_path_factory: pytest.TempPathFactory) -> dict
     """Every case in one repository: the apps committed, the cases staged, the workflow family run once."""
     repo = Repo(tmp_path_factory.mktemp("workflow"))
     repo.git("init", "-q")
-    for app in ("orders", "billing", "catalog"):
+    for app in ("orders", "billing", "catalog", "sales", "stock"):
         repo.app(app)
+    repo.write("sales/models.py", SALES_MODELS)
+    (repo.path / "stock/models.py").unlink()
+    for path, text in STOCK_MODELS.items():
+        repo.write(path, text)
     repo.stage()
     repo.commit()
     paths = [c.path for c in CASES]
@@ -1963,7 +2242,7 @@ def test_case(judged: dict[str, list[Finding]], c: Case) -> None:
     assert found == c.expected, "\n".join(f"{f.line}: {f.code} {f.message}" for f in judged.get(c.path, []))
 
 
-@pytest.mark.parametrize("code", ["DJG601", "DJG602", "DJG603", "DJG604", "DJG605", "DJG606"])
+@pytest.mark.parametrize("code", ["DJG601", "DJG602", "DJG603", "DJG604", "DJG605", "DJG606", "DJG607"])
 def test_each_rule_has_ten_true_positives_and_ten_look_alikes(code: str) -> None:
     mine = [c for c in CASES if c.rule == code]
     assert sum(c.flagged for c in mine) >= 10
@@ -2037,6 +2316,34 @@ def test_the_untyped_service_hint_writes_the_signature(judged: dict[str, list[Fi
     shipping = one("orders/services/shipping.py")
     assert shipping.message == "service function book_courier has no type annotation for the return"
     assert shipping.hint == "annotate it: async def book_courier(shipment: Shipment) -> <type>:"
+
+
+def test_the_n_plus_one_hint_writes_the_call_to_add(judged: dict[str, list[Finding]]) -> None:
+    def one(path: str) -> Finding:
+        (finding,) = [f for f in judged[path] if f.code == "DJG607"]
+        return finding
+
+    report = one("sales/reports.py")
+    assert report.message == (
+        "loop over Purchase.objects.filter(...) reads purchase.buyer for each row: one query per Purchase"
+    )
+    assert (
+        report.hint
+        == 'fetch them with the rows: add .select_related("buyer") to Purchase.objects.filter(...)'
+    )
+    assert one("sales/buyers.py").hint == (
+        'fetch them with the rows: add .prefetch_related("purchase_set") to Buyer.objects.all()'
+    )
+    assert one("sales/statement.py").hint == (
+        'fetch them with the rows: add .select_related("buyer").prefetch_related("lines") to Purchase.objects.all()'
+    )
+    assert (
+        one("sales/mailing.py").hint
+        == 'fetch them with the rows: add .select_related("buyer") where purchases is made'
+    )
+    assert one("sales/receipts.py").hint == (
+        'fetch them with the rows: add .select_related("purchase") to Receipt.objects.exclude(...)'
+    )
 
 
 # -- scope of judgement ---------------------------------------------------------------------------------------
@@ -2322,7 +2629,7 @@ def test_a_merge_is_not_judged_again(shop: Repo, djgate) -> None:  # type: ignor
 
 def test_explain_and_rules(djgate) -> None:  # type: ignore[no-untyped-def]
     rules = all_rules()
-    for code in ("DJG601", "DJG602", "DJG603", "DJG604", "DJG605", "DJG606"):
+    for code in ("DJG601", "DJG602", "DJG603", "DJG604", "DJG605", "DJG606", "DJG607"):
         assert rules[code].family == "workflow" and rules[code].severity == "warning"
         text = djgate("explain", code).out
         for part in ("## What it checks", "## Why it matters", "## How to fix it", "Bad:", "Good:"):

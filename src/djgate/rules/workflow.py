@@ -1,6 +1,7 @@
 """DJG6xx: the workflow's standards on the code a change touches: I/O with timeouts (DJG601), several
 database writes in one transaction (DJG602), no ORM writes in views (DJG603), no check-then-act races
-(DJG604), uniqueness as a constraint (DJG605), a typed service layer (DJG606, in `rules/typed_services.py`).
+(DJG604), uniqueness as a constraint (DJG605), a typed service layer (DJG606, in `rules/typed_services.py`),
+no N+1 queries (DJG607, in `rules/n_plus_one.py`).
 
 Static and deliberately narrow: a call counts only when its shape says what it is (`requests.get` with
 requests imported, `.create()` on a manager or queryset, `.save()` without positional arguments), so a
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from djgate.findings import Finding
 from djgate.pysource import Parents, PySource, dotted, is_migration, is_test_file, python_sources, span
 from djgate.rules import Context, rule
+from djgate.rules import n_plus_one as n_plus_one  # DJG607 registers there
 from djgate.rules import typed_services as typed_services  # DJG606 registers there
 from djgate.rules.atomic_wrappers import with_wrappers
 from djgate.rules.workflow_facts import WORDS, FunctionFacts, ModuleNames, last_name, module_names
