@@ -19,7 +19,6 @@ from djgate.rules.workflow_facts import MANAGERS, describe, last_name
 if TYPE_CHECKING:
     import ast
 
-    from djgate.changeset import ChangeSet
     from djgate.rules.workflow_facts import Function
 
 # Field class -> what reading it costs: "select" (one row: select_related), "prefetch" (a manager).
@@ -133,21 +132,19 @@ def _model_name(node: ast.expr | None, owner: str) -> str | None:
     return last_name(name) if name else None
 
 
-_models: tuple[ChangeSet, Models] | None = None
-
-
 def repository_models(context: Context) -> Models:
     """Every app's models.py and models/ in the judged tree, read once per ChangeSet."""
+    return context.kept("n_plus_one.models", lambda: _read_models(context))
+
+
+def _read_models(context: Context) -> Models:
     import posixpath
 
-    global _models
-    if _models is None or _models[0] is not context.changeset:
-        roots = [app.root for app in context.apps.apps.values()]
-        sources = dict(context.path_contents([posixpath.join(r, "models.py") for r in roots]))
-        tree = context.tree_contents([posixpath.join(r, "models") for r in roots])
-        sources.update({p: d for p, d in tree.items() if p.endswith(".py")})
-        _models = (context.changeset, Models(sources))
-    return _models[1]
+    roots = [app.root for app in context.apps.apps.values()]
+    sources = dict(context.path_contents([posixpath.join(r, "models.py") for r in roots]))
+    tree = context.tree_contents([posixpath.join(r, "models") for r in roots])
+    sources.update({p: d for p, d in tree.items() if p.endswith(".py")})
+    return Models(sources)
 
 
 # -- one changed function ------------------------------------------------------------------------------------
