@@ -15,7 +15,7 @@ def test_demo_refuses_what_it_should(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = {}
     for line in result.stdout.splitlines():
-        match = re.match(r"(\d+)\s{2,}.*?\s{2,}.*?\s{2,}(accepted|refused|skipped)\s*(.*)$", line)
+        match = re.match(r"(\d+)\s{2,}.*?\s{2,}.*?\s{2,}(accepted|warned|refused|skipped)\s*(.*)$", line)
         if match:
             rows[int(match[1])] = (match[2], match[3].split())
     with_django = django_available()
@@ -31,6 +31,10 @@ def test_demo_refuses_what_it_should(tmp_path: Path) -> None:
         9: ("refused", ["DJG304"]),
         10: ("refused", ["DJG402"]),
         11: ("refused", ["DJG501"]),
+        12: ("refused", ["DJG109"]),
+        13: ("warned", ["DJG606"]),
+        14: ("warned", ["DJG607"]),
+        15: ("warned", ["DJG307"]),
     }
     assert len(rows) == len(STEPS)
     where = re.search(r"The repository stays at (\S+):", result.stdout)
@@ -40,4 +44,6 @@ def test_demo_refuses_what_it_should(tmp_path: Path) -> None:
     log = (repo / ".git" / "logs" / "HEAD").read_text()
     assert "feat(orders): add a note to orders" in log
     assert "fix(billing): round invoice totals" in log
+    assert "refactor(orders): drop the creation date" in log  # a warning does not refuse
+    assert "round invoice totals again" not in log
     assert "django-insecure-5x" not in result.stdout  # the refused secret is never printed

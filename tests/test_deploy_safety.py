@@ -145,7 +145,7 @@ def test_a_comment_on_the_operation_opts_out(orders: Repo, djgate: Any) -> None:
         (
             10,
             "RemoveField drops the column of order.status: the release still running during the deploy "
-            "queries it by its old name and fails until the new code is out",
+            "queries it and fails until the new code is out",
         )
     ]
 

@@ -51,6 +51,25 @@ class Migration(migrations.Migration):
 
     operations = [migrations.RunPython(backfill)]
 """
+UNTYPED_SERVICE = """
+
+def invoice_total(invoice, rate):
+    return invoice.total * rate
+"""
+N_PLUS_ONE_SELECTOR = """from orders.models import Order
+
+
+def invoice_counts() -> dict[str, int]:
+    return {order.reference: order.invoices.count() for order in Order.objects.all()}
+"""
+REMOVE_FIELD_MIGRATION = """from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("orders", "0002_order_note")]
+
+    operations = [migrations.RemoveField(model_name="order", name="created")]
+"""
 PRINT_VIEW = """
 
 def debug_order(request, pk):
@@ -64,6 +83,8 @@ class Step:
     title: str
     message: str
     appends: dict[str, str] = field(default_factory=dict)  # path -> text appended to it (created if new)
+    replaces: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (old text, new text)
+    reference: str | None = "SHOP-1"  # the task reference of the `Refs:` trailer (DJG109), None for none
     needs_django: bool = False  # only meaningful when the demo project's interpreter has Django
 
 
@@ -127,6 +148,28 @@ STEPS = (
         "fix(orders): trace order lookups",
         {"orders/views.py": PRINT_VIEW},
     ),
+    Step(
+        "a message without its task reference",
+        "fix(billing): round invoice totals again",
+        {"billing/services.py": "ROUNDING = 2\n"},
+        reference=None,
+    ),
+    Step(
+        "an untyped function in the service layer",
+        "feat(billing): compute invoice totals",
+        {"billing/services.py": UNTYPED_SERVICE},
+    ),
+    Step(
+        "a loop that queries once per row",
+        "feat(billing): count invoices per order",
+        {"billing/selectors.py": N_PLUS_ONE_SELECTOR},
+    ),
+    Step(
+        "a column dropped while the running release reads it",
+        "refactor(orders): drop the creation date",
+        {"orders/migrations/0003_remove_order_created.py": REMOVE_FIELD_MIGRATION},
+        {"orders/models.py": ("    created = models.DateTimeField(auto_now_add=True)\n", "")},
+    ),
 )
 
 
@@ -188,8 +231,12 @@ def play(repo: Path, step: Step) -> tuple[bool, list[str], str]:
     for path, text in step.appends.items():
         with open(repo / path, "a", encoding="utf-8") as handle:
             handle.write(text)
+    for path, (old, new) in step.replaces.items():
+        text = (repo / path).read_text(encoding="utf-8")
+        (repo / path).write_text(text.replace(old, new), encoding="utf-8")
     git(repo, "add", "-A", env=env)
-    result = git(repo, "commit", "-q", "-m", step.message, env=env)
+    trailer = ("-m", f"Refs: {step.reference}") if step.reference else ()
+    result = git(repo, "commit", "-q", "-m", step.message, *trailer, env=env)
     output = result.stdout + result.stderr
     accepted = result.returncode == 0
     if not accepted:  # leave the tree as the last accepted commit left it
@@ -208,9 +255,8 @@ def run_demo(keep: bool = True, verbose: bool = False) -> int:
             rows.append((str(number), step.title, step.message, "skipped", "needs Django"))
             continue
         accepted, codes, output = play(repo, step)
-        rows.append(
-            (str(number), step.title, step.message, "accepted" if accepted else "refused", " ".join(codes))
-        )
+        verdict = ("warned" if codes else "accepted") if accepted else "refused"
+        rows.append((str(number), step.title, step.message, verdict, " ".join(codes)))
         if verbose:
             click.echo(output.rstrip())
         failures += not accepted and not codes  # refused without a djgate code: something is broken
@@ -218,7 +264,11 @@ def run_demo(keep: bool = True, verbose: bool = False) -> int:
     click.echo(f"djgate demo: commits to a small Django project (apps: orders, billing) at {repo}\n")
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-    click.echo("\n`djgate explain CODE` tells what a code means and how to fix it.")
+    click.echo(
+        "\nEvery message carries its task reference in a `Refs: SHOP-1` trailer (DJG109 is configured);"
+        "\n`warned`: accepted, with warnings to read. `djgate explain CODE` tells what a code means and how"
+        " to fix it."
+    )
     if not with_django:
         click.echo("DJG301 asks Django itself: `pip install django` here and rerun `djgate demo` to see it.")
     if keep:

@@ -313,8 +313,8 @@ def _removal(call: ast.Call, name: str, app: str, history: History) -> Unsafe | 
     return Unsafe(
         call.lineno,
         name,
-        f"{name} {what.format(subject)}: the release still running during the deploy queries it by its old "
-        "name and fails until the new code is out",
+        f"{name} {what.format(subject)}: the release still running during the deploy queries "
+        f"{'it by its old name' if 'renames' in what else 'it'} and fails until the new code is out",
         hint,
     )
 
