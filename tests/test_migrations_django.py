@@ -599,3 +599,47 @@ def test_a_signal_leaves_no_copy_and_no_probe_behind(project: Repo, tmp_path: Pa
         djgate.communicate()
         if pids.exists() and not _gone(int(pids.read_text())):
             os.kill(int(pids.read_text()), signal.SIGKILL)  # the orphan this test made djgate leave
+
+
+def test_djg301_says_what_djg307_will_say_of_the_migration_it_asks_for(
+    project: Repo, djgate: Any, venv: Path
+) -> None:
+    models = project.path / "orders/models.py"
+    models.write_text(
+        models.read_text().replace("    quantity = models.PositiveIntegerField(default=1)\n", "")
+    )
+    project.stage("orders/models.py")
+
+    code, findings, _ = check(djgate)
+
+    assert code == 1
+    [finding] = findings
+    removal = (
+        "migration 0003_remove_order_quantity: RemoveField drops the column of order.quantity: the release "
+        "still running during the deploy queries it and fails until the new code is out"
+    )
+    said = [line for line in finding["hint"].splitlines() if line.startswith("DJG307 once written: ")]
+    assert len(said) == 1 and said[0].startswith(
+        "DJG307 once written: " + removal.removeprefix("migration 0003_remove_order_quantity: ")
+    )
+    # makemigrations writes the migration DJG301 asked for: DJG307 says the same of its operation
+    subprocess.run(
+        [str(venv / "bin" / "python"), "manage.py", "makemigrations", "orders"],
+        cwd=project.path,
+        check=True,
+        capture_output=True,
+    )
+    project.stage()
+    code, findings, _ = check(djgate)
+    assert code == 0
+    assert [(f["code"], f["message"]) for f in findings] == [("DJG307", removal)]
+
+
+def test_a_new_nullable_field_gives_djg301_nothing_to_add_about_deploys(project: Repo, djgate: Any) -> None:
+    append(project, "orders/models.py", "    note = models.TextField(null=True)\n")
+    project.stage("orders/models.py")
+
+    [finding] = check(djgate)[1]
+
+    assert finding["code"] == "DJG301"
+    assert "DJG307" not in finding["hint"]

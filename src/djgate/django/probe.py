@@ -283,7 +283,7 @@ def to_verdict(answer: Mapping[str, Any], project: Project, cached: bool = False
 
     return DjangoVerdict(
         pending=tuple(
-            PendingMigration(p["app"], p["name"], p["path"], tuple(p["operations"]))
+            PendingMigration(p["app"], p["name"], p["path"], tuple(p["operations"]), p.get("source"))
             for p in answer["pending"]
         ),
         irreversible=tuple(

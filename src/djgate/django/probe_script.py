@@ -150,6 +150,17 @@ def describe(operation: Any) -> str:
     return f"- {operation.describe()}"
 
 
+def written(migration: Any) -> str | None:
+    """The file makemigrations would write, for djgate to read its operations as it reads every migration's
+    (DJG307); None when the writer cannot serialize a value (makemigrations would fail too)."""
+    from django.db.migrations.writer import MigrationWriter
+
+    try:
+        return str(MigrationWriter(migration, include_header=False).as_string())
+    except Exception:  # a value the writer cannot serialize, a third-party operation
+        return None
+
+
 def irreversible(loader: Any) -> list[dict[str, Any]]:
     """Operations of every migration on disk whose `reversible` is False, nested ones included."""
     from django.db.migrations.operations import SeparateDatabaseAndState
@@ -189,6 +200,7 @@ def pending(loader: Any) -> list[dict[str, Any]]:
                     "name": migration.name,
                     "path": os.path.abspath(path) if path else None,
                     "operations": [describe(op) for op in migration.operations],
+                    "source": written(migration),
                 }
             )
     return out

@@ -12,6 +12,7 @@ class PendingMigration(NamedTuple):
     name: str  # 0002_order_note
     path: str | None  # repository-relative, where makemigrations would write it
     operations: tuple[str, ...]  # "+ Add field note to order"
+    source: str | None = None  # the file makemigrations would write, when its writer can serialize it
 
 
 class IrreversibleOperation(NamedTuple):

@@ -19,7 +19,8 @@ from djgate.rules import Context, rule
 if TYPE_CHECKING:
     import ast
 
-    from djgate.rules.migration_ops import History
+    from djgate.django.verdict import PendingMigration
+    from djgate.rules.migration_ops import History, Unsafe
 
 AUTO_NAME = re.compile(r"\d{4}_auto_\d{8}_\d{4}")  # makemigrations' fallback: 0002_auto_20260101_1200
 SPECIAL_TARGETS = ("__first__", "__latest__")
@@ -247,11 +248,30 @@ def missing_migration(context: Context) -> Iterator[Finding]:
     for app, pending in verdict.pending_by_app().items():
         where = ", ".join(m.path or m.name for m in pending)
         lines = [op for m in pending for op in m.operations]
+        lines += [
+            f"DJG307 once written: {found.message}; {found.hint}"
+            for found in _unsafe_pending(context, pending)
+        ]
         yield Finding(
             "DJG301",
             f"models of '{app}' changed without a migration: makemigrations would write {where}",
             hint="\n".join([*lines, f"run: {verdict.command} {app}"]),
         )
+
+
+def _unsafe_pending(context: Context, pending: list[PendingMigration]) -> Iterator[Unsafe]:
+    """What DJG307 will say of the migrations makemigrations would write: the same reading of the same
+    operations, so the two rules agree before the file exists."""
+    from djgate.rules.migration_ops import unsafe_operations
+
+    known = None
+    for migration in pending:
+        if migration.source is None:
+            continue
+        known = known or facts(context)
+        path = migration.path or f"{migration.app}/migrations/{migration.name}.py"
+        parsed = parse_migration(path, migration.app, migration.source.encode("utf-8"))
+        yield from unsafe_operations(parsed, _history_before(known, parsed))
 
 
 @rule(
