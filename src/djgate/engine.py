@@ -10,6 +10,7 @@ from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from djgate.analyses import Analyses
 from djgate.changeset import ChangeSet
 from djgate.config import Config
 from djgate.errors import DjgateError
@@ -65,6 +66,7 @@ class RepoFacts:
         self._cached = 0
         self._missing: set[str] = set()  # names git answered "missing" for: not asked again
         self._python: ProjectPython | None = None
+        self.analyses = Analyses()  # what rules compute from contents, shared by the run's ChangeSets
 
     def python(self, config: Config) -> ProjectPython:
         """The project's interpreter, asked about files djgate's Python cannot parse: one for the run."""
@@ -148,6 +150,7 @@ def judge(
         on_target=lambda paths: facts.on_target(changeset, target(), paths),
         python=lambda: facts.python(config),
         memo={},
+        analyses=facts.analyses,
     )
     findings = list(run_rules(context, families))
     booted = any(v is not None and not v.cached for v in asked)

@@ -242,28 +242,38 @@ def decode_source(data: bytes) -> str:
         ) from None
 
 
+Parsed = tuple["str | None", "ast.Module | None", "ParseError | None"]
+
+
 def parse_source(path: str, data: bytes, added: tuple[int, ...]) -> PySource:
     """Decode and parse one file; never raises for bad input: the problem is in `error`."""
-    import ast
+    text, tree, error = parse_text(data)
+    return PySource(path, text, tree, error, added)
+
+
+def parse_text(data: bytes) -> Parsed:
+    """The text, the syntax tree and the error of a Python file's content."""
     import warnings
+
+    from djgate.analyses import parse_tree
 
     try:
         text = decode_source(data)
     except SourceDecodeError as exc:
         line = data.count(b"\n", 0, exc.offset) + 1
-        return PySource(path, None, None, ParseError(str(exc), line), added)
+        return None, None, ParseError(str(exc), line)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like: not ours to print
-            tree = ast.parse(text, filename=path)
+            tree = parse_tree(text)
     except SyntaxError as exc:
-        return PySource(path, text, None, ParseError(exc.msg, exc.lineno, syntax=True), added)
+        return text, None, ParseError(exc.msg, exc.lineno, syntax=True)
     except ValueError:  # a NUL byte (Python < 3.12 raises ValueError for it)
         line = text.count("\n", 0, max(text.find("\0"), 0)) + 1
-        return PySource(path, text, None, ParseError("source contains a null byte", line), added)
+        return text, None, ParseError("source contains a null byte", line)
     except (RecursionError, MemoryError):
-        return PySource(path, text, None, ParseError("too deeply nested for Python's parser", None), added)
-    return PySource(path, text, tree, None, added)
+        return text, None, ParseError("too deeply nested for Python's parser", None)
+    return text, tree, None
 
 
 def changed_python_files(changeset: ChangeSet) -> list[FileChange]:
@@ -290,9 +300,10 @@ def python_sources(context: Context, want: Callable[[str], bool] | None = None) 
         contents = context.contents([f.path for f in missing])
         for f in missing:
             if f.path in contents:
-                parsed[f.path] = parse_source(
-                    f.path, contents[f.path], tuple(sorted({a.number for a in f.added}))
-                )
+                # Not kept for the run (Context.analysed): measured on real ranges, a changed file's content
+                # is judged once, and keeping its tree only made the collector's walks longer.
+                added = tuple(sorted({a.number for a in f.added}))
+                parsed[f.path] = parse_source(f.path, contents[f.path], added)
         refused = [s for f in missing if (s := parsed.get(f.path)) and s.error and s.error.syntax]
         if refused:
             _ask_project_python(context, refused)

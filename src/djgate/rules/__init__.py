@@ -15,6 +15,7 @@ from djgate.message import Message
 from djgate.project import AppMap
 
 if TYPE_CHECKING:
+    from djgate.analyses import Analyses
     from djgate.django.verdict import DjangoVerdict
     from djgate.pyversion import ProjectPython
     from djgate.suppress import Suppressions
@@ -47,6 +48,8 @@ class Context(NamedTuple):
     # What the rules compute once for this ChangeSet and share (parsed sources, a function's facts,
     # the migration graph), owned by the door that judges it; None: nothing kept (a context made by hand).
     memo: dict[str, Any] | None = None
+    # What is computed from a file's content, shared by every ChangeSet of the run (see djgate.analyses).
+    analyses: Analyses | None = None
 
     def kept(self, key: str, make: Callable[[], T]) -> T:
         """The value `make` gives, computed once per memo (every time without one)."""
@@ -55,6 +58,11 @@ class Context(NamedTuple):
         if key not in self.memo:
             self.memo[key] = make()
         return cast(T, self.memo[key])
+
+    def analysed(self, kind: str, data: bytes, make: Callable[[], T]) -> T:
+        """What `make` computes from this content (`kind` says which analysis, and names the path when the
+        result depends on it), computed once per run while it is kept (every time without analyses)."""
+        return make() if self.analyses is None else self.analyses.get(kind, data, make)
 
 
 Check = Callable[[Context], Iterable[Finding]]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from djgate.analyses import parse_tree
 from djgate.findings import Finding
 from djgate.rules import Context, rule
 
@@ -68,7 +69,7 @@ def parse_migration(path: str, app: str, source: bytes) -> MigrationFile:
 
     name = posixpath.basename(path)[:-3]
     try:
-        tree = ast.parse(source, filename=path)
+        tree = parse_tree(source)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         return MigrationFile(path, app, name, f"does not parse: {getattr(exc, 'msg', exc)}", line)
@@ -89,6 +90,11 @@ def parse_migration(path: str, app: str, source: bytes) -> MigrationFile:
         elif target == "operations" and isinstance(value, ast.List | ast.Tuple):
             found.operations = list(value.elts)
     return found
+
+
+def parsed_migration(context: Context, path: str, app: str, source: bytes) -> MigrationFile:
+    """parse_migration, once per run for a content (a MigrationFile is never changed once made)."""
+    return context.analysed(f"migration:{app}:{path}", source, lambda: parse_migration(path, app, source))
 
 
 def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
@@ -142,7 +148,7 @@ class MigrationFacts:
         }
         sources = context.contents(added)
         for path, (app, _) in added.items():
-            self.added.append(parse_migration(path, app, sources.get(path, b"")))
+            self.added.append(parsed_migration(context, path, app, sources.get(path, b"")))
         self.touched = {node[0] for f in changes for p in f.paths if (node := migration_node(p, context))}
         repository_apps = {app.label for app in context.apps.apps.values()}
         wanted = (self.touched | {d.app for m in self.added for d in m.dependencies or ()}) & repository_apps
@@ -162,7 +168,7 @@ class MigrationFacts:
             for path, source in self._sources.items():
                 node = migration_node(path, self.context)
                 if node and node[0] == app:
-                    graph[node[1]] = parse_migration(path, app, source)
+                    graph[node[1]] = parsed_migration(self.context, path, app, source)
         return graph
 
     def replaced(self, app: str) -> dict[str, str]:

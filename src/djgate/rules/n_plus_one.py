@@ -8,9 +8,10 @@ known is not judged (precision over recall).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from djgate.analyses import parse_tree
 from djgate.findings import Finding
 from djgate.pysource import dotted
 from djgate.rules import Context, rule
@@ -30,6 +31,10 @@ FIELDS = {
     "ManyToManyField": "prefetch",
     "ParentalManyToManyField": "prefetch",
 }
+# One models module: (class, base names, (field, kind) pairs, (target, accessor, kind) reverse accessors).
+ModuleModels = tuple[
+    tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str, str], ...]], ...
+]
 # Queryset methods that keep the rows model instances (values(), values_list() and the rest do not).
 KEEPS_ROWS = frozenset({"all", "filter", "exclude", "order_by", "annotate", "alias", "distinct", "using",
                         "select_for_update", "reverse", "iterator", "only", "defer", "none"})  # fmt: skip
@@ -57,29 +62,41 @@ class Models:
     """Model name -> attribute -> "select"/"prefetch", forward fields and reverse accessors; a model name
     defined twice in the repository is not known."""
 
-    def __init__(self, sources: dict[str, bytes]) -> None:
-        import ast
-
+    def __init__(self, modules: Iterable[ModuleModels]) -> None:
         self.relations: dict[str, dict[str, str]] = {}
         self.bases: dict[str, list[str]] = {}
         seen: dict[str, int] = {}
         reverse: list[tuple[str, str, str]] = []  # (target, accessor, kind)
-        for data in sources.values():
-            try:
-                tree = ast.parse(data)
-            except (SyntaxError, ValueError):
-                continue
-            for node in tree.body:
-                if isinstance(node, ast.ClassDef):
-                    seen[node.name] = seen.get(node.name, 0) + 1
-                    self.bases[node.name] = [last_name(dotted(b) or "") for b in node.bases]
-                    self.relations[node.name] = self._fields(node, reverse)
+        for module in modules:
+            for name, bases, fields, backwards in module:
+                seen[name] = seen.get(name, 0) + 1
+                self.bases[name] = list(bases)
+                self.relations[name] = dict(fields)
+                reverse += backwards
         for target, accessor, kind in reverse:
             if target in self.relations:
                 self.relations[target].setdefault(accessor, kind)
         for name, count in seen.items():
             if count > 1:
                 del self.relations[name]
+
+    @classmethod
+    def of_module(cls, data: bytes) -> ModuleModels:
+        """The classes of one models module: name, base names, relation fields, reverse accessors."""
+        import ast
+
+        try:
+            tree = parse_tree(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return ()
+        found = []
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                reverse: list[tuple[str, str, str]] = []
+                fields = cls._fields(node, reverse)
+                bases = tuple(last_name(dotted(b) or "") for b in node.bases)
+                found.append((node.name, bases, tuple(fields.items()), tuple(reverse)))
+        return tuple(found)
 
     @staticmethod
     def _fields(cls: ast.ClassDef, reverse: list[tuple[str, str, str]]) -> dict[str, str]:
@@ -144,7 +161,11 @@ def _read_models(context: Context) -> Models:
     sources = dict(context.path_contents([posixpath.join(r, "models.py") for r in roots]))
     tree = context.tree_contents([posixpath.join(r, "models") for r in roots])
     sources.update({p: d for p, d in tree.items() if p.endswith(".py")})
-    return Models(sources)
+    return Models(_module_models(context, data) for data in sources.values())
+
+
+def _module_models(context: Context, data: bytes) -> ModuleModels:
+    return context.analysed("models", data, lambda: Models.of_module(data))
 
 
 # -- one changed function ------------------------------------------------------------------------------------
