@@ -14,7 +14,8 @@ import time
 import pytest
 
 from djgate import secretscan
-from djgate.rules.secrets import env_is_ignored, is_dev_settings, is_secret_file, is_settings_module, mask
+from djgate.rules.secrets import env_is_ignored, is_dev_settings, is_secret_file, is_settings_module
+from djgate.tokens import masked as mask
 
 from .conftest import Repo, djgate_process, family_codes, family_findings
 

@@ -331,7 +331,7 @@ class FoundSecret:
     path: str
     line: int
     kind: str  # detect-secrets' secret type, e.g. "AWS Access Key"
-    value: str  # never printed in full: see rules.secrets.mask
+    value: str  # never printed in full: see tokens.masked
     hashed: str  # sha1 of the value, as in .secrets.baseline
 
 

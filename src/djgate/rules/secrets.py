@@ -1,7 +1,7 @@
 """DJG4xx: no secret enters the repository: hardcoded secrets on added lines (detect-secrets), secrets in
 Django settings, key and environment files; and DEBUG left on in production settings.
 
-Secret values never leave this module in full: findings show `mask(value)` only.
+Secret values never leave this module in full: findings show `tokens.masked(value)` only.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from djgate.findings import Finding, Severity
 from djgate.globs import GlobSet
 from djgate.pysource import PySource, python_sources
 from djgate.rules import Context, rule
+from djgate.tokens import masked
 
 if TYPE_CHECKING:
     import ast
@@ -40,13 +41,6 @@ SECRET_NAME = re.compile(
     r"(?:^|_)(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|KEY|APIKEY|CREDENTIALS?)$|^SECRET_KEY_FALLBACKS$",
     re.IGNORECASE,
 )
-
-
-def mask(value: str) -> str:
-    """A secret as djgate shows it: at most its first 4 characters (fewer when short), and its length."""
-    from djgate.tokens import masked
-
-    return masked(value)
 
 
 def _added_files(changeset: ChangeSet) -> Iterator[FileChange]:
@@ -147,7 +141,7 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
         secrets.sort(key=lambda s: "High Entropy" in s.kind)  # the plugin that names the secret first
         kinds = ", ".join(dict.fromkeys(s.kind for s in secrets))
         value = max((s.value for s in secrets), key=len)
-        message = f"hardcoded secret ({kinds}): {mask(value)}"
+        message = f"hardcoded secret ({kinds}): {masked(value)}"
         text = added[path].get(line, "")
         sure = any(secretvalues.high_confidence(s.kind, s.value, text) for s in secrets)
         place = None if sure else secretvalues.relaxed_place(path)
@@ -411,7 +405,7 @@ def settings_secret(context: Context) -> Iterator[Finding]:
         for secret in _reported(source):
             name = " / ".join(secret.where)
             what = "has a django-insecure key as its fallback" if secret.fallback else "is a literal"
-            message = f"{name} {what}: {mask(secret.value)}"
+            message = f"{name} {what}: {masked(secret.value)}"
             if test:
                 message += ", in a test settings module (a notice)"
             yield Finding(
