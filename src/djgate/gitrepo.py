@@ -501,14 +501,20 @@ def _git(
         )
     except FileNotFoundError:
         raise DjgateError("git is not installed or not on PATH; install git") from None
-    log.debug(
-        "git %s: exit %d, %.1f ms", " ".join(args), proc.returncode, (time.perf_counter() - started) * 1e3
-    )
-    if proc.returncode not in ok:
-        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
-        raise DjgateError(f"git {command} failed: {reason[0] if reason else proc.returncode}")
+    _finished(args, proc.returncode, proc.stderr, started, ok)
     return proc.stdout
+
+
+def _finished(
+    args: Sequence[str], code: int, stderr: bytes, started: float, ok: Sequence[int] = (0,)
+) -> None:
+    """Log how a git process went; an exit status not in `ok` is an error naming the git command and the
+    first line git said."""
+    log.debug("git %s: exit %d, %.1f ms", " ".join(args), code, (time.perf_counter() - started) * 1e3)
+    if code not in ok:
+        reason = stderr.decode("utf-8", "replace").strip().splitlines()
+        command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+        raise DjgateError(f"git {command} failed: {reason[0] if reason else code}")
 
 
 def amending(pid: int | None = None) -> bool:
@@ -577,12 +583,7 @@ def _git_stream(args: Sequence[str], cwd: Path) -> Iterator[bytes]:
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
-    elapsed = (time.perf_counter() - started) * 1e3
-    log.debug("git %s: exit %d, %.1f ms", " ".join(args), proc.returncode, elapsed)
-    if proc.returncode != 0:
-        reason = errors.decode("utf-8", "replace").strip().splitlines()
-        command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
-        raise DjgateError(f"git {command} failed: {reason[0] if reason else proc.returncode}")
+    _finished(args, proc.returncode, errors, started)
 
 
 # -- parsing git's output (pure functions, tested directly) -------------------------------------------
