@@ -76,6 +76,33 @@ class RepoFacts:
             self._python = ProjectPython(self.repo.root, config)
         return self._python
 
+    def context(
+        self,
+        changeset: ChangeSet,
+        config: Config,
+        apps: AppMap,
+        message: Message | None = None,
+        django: Callable[[], DjangoVerdict | None] = lambda: None,
+        target: Callable[[], str | None] = lambda: None,
+    ) -> Context:
+        """What the rules see of a ChangeSet, answered from this run's reads of the repository."""
+        return Context(
+            changeset,
+            config,
+            apps,
+            message,
+            lambda paths: self.existing(changeset, paths),
+            lambda paths: self.contents(changeset, paths),
+            lambda paths: self.old_contents(changeset, paths),
+            lambda dirs: self.tree_contents(changeset, dirs),
+            django,
+            path_contents=lambda paths: self.path_contents(changeset, paths),
+            on_target=lambda paths: self.on_target(changeset, target(), paths),
+            python=lambda: self.python(config),
+            memo={},
+            analyses=self.analyses,
+        )
+
     def contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
         ids = {f.path: f.new_blob for f in changeset.files if f.new_blob}
         return self._read({p: ids[p] for p in paths if p in ids})
@@ -136,22 +163,7 @@ def judge(
         asked.append(_django(facts.repo, config, changeset, apps, probe))
         return asked[-1]
 
-    context = Context(
-        changeset,
-        config,
-        apps,
-        message,
-        lambda paths: facts.existing(changeset, paths),
-        lambda paths: facts.contents(changeset, paths),
-        lambda paths: facts.old_contents(changeset, paths),
-        lambda dirs: facts.tree_contents(changeset, dirs),
-        django,
-        path_contents=lambda paths: facts.path_contents(changeset, paths),
-        on_target=lambda paths: facts.on_target(changeset, target(), paths),
-        python=lambda: facts.python(config),
-        memo={},
-        analyses=facts.analyses,
-    )
+    context = facts.context(changeset, config, apps, message, django, target)
     findings = list(run_rules(context, families))
     booted = any(v is not None and not v.cached for v in asked)
     findings, used = overridden(findings, message, config, changeset)
@@ -189,7 +201,7 @@ def check_message(repo: GitRepo, config: Config, text: str) -> list[Finding]:
 
     message = Message.from_text(text, staged.comment_char)
     tokens = message_tokens([message.header, *message.body_lines])
-    return findings + list(settle(Context(staged, config, apps, message), tokens))
+    return findings + list(settle(facts.context(staged, config, apps, message), tokens))
 
 
 def temporary_index(repo: GitRepo) -> bool:
@@ -317,14 +329,8 @@ def check_range(
         race = merge_race(repo, config, rev_range, [v.changeset for v in verdicts], apps)
         if race:  # the tip's finding: through the same suppressions and overrides as every other
             tip = verdicts[-1]
-            context = Context(
-                tip.changeset,
-                config,
-                apps,
-                contents=lambda paths: facts.contents(tip.changeset, paths),
-                path_contents=lambda paths: facts.path_contents(tip.changeset, paths),
-            )
             message = Message.from_text(tip.changeset.message or "", tip.changeset.comment_char)
+            context = facts.context(tip.changeset, config, apps, message)
             found, used = overridden(list(settle(context, race)), message, config, tip.changeset)
             verdicts[-1] = tip._replace(findings=tip.findings + found, overrides=[*tip.overrides, *used])
     return RangeReport(rev_range, verdicts, skipped)
