@@ -2367,10 +2367,15 @@ findings = functools.partial(family_findings, "workflow")
 codes = functools.partial(family_codes, "workflow")
 
 
+def committed(repo: Repo, path: str, text: str) -> None:
+    """The file as the branch already has it: what a later change edits."""
+    repo.write(path, text)
+    repo.stage()
+    repo.commit()
+
+
 def test_only_functions_the_change_touches_are_judged(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    shop.write("orders/sync.py", LEGACY)
-    shop.stage()
-    shop.commit()
+    committed(shop, "orders/sync.py", LEGACY)
     # A line changed in another function: the old code of legacy_sync is not judged.
     shop.put("orders/sync.py", LEGACY.replace("line.amount", "line.amount * line.quantity"))
     assert codes(djgate) == []
@@ -2388,9 +2393,7 @@ def test_an_untouched_untyped_service_function_is_not_judged(shop: Repo, djgate)
         "def total(order: object) -> int:\n"
         "    return 1\n"
     )
-    shop.write("orders/services.py", services)
-    shop.stage()
-    shop.commit()
+    committed(shop, "orders/services.py", services)
     shop.put("orders/services.py", services.replace("return 1", "return 2"))
     assert codes(djgate) == []
     shop.put("orders/services.py", services.replace("order.total", "order.total or 0"))
@@ -2409,9 +2412,7 @@ def test_a_change_in_a_nested_function_judges_that_function_only(shop: Repo, djg
         "\n"
         "    return [bump(i) for i in items]\n"
     )
-    shop.write("orders/nested.py", source)
-    shop.stage()
-    shop.commit()
+    committed(shop, "orders/nested.py", source)
     shop.put("orders/nested.py", source.replace("item.count += 1", "item.count += 2"))
     assert codes(djgate) == []
     shop.put("orders/nested.py", source.replace("    return [", "    # every item\n    return ["))
@@ -2423,9 +2424,7 @@ def test_a_changed_unique_together_line_is_judged_an_old_one_is_not(shop: Repo, 
         "from django.db import models\n\n\nclass Seat(models.Model):\n    number = models.IntegerField()\n\n"
         "    class Meta:\n        unique_together = (\n            ('show', 'number'),\n        )\n"
     )
-    shop.write("orders/models.py", models)
-    shop.stage()
-    shop.commit()
+    committed(shop, "orders/models.py", models)
     shop.put("orders/models.py", models.replace("IntegerField()", "PositiveIntegerField()"))
     assert codes(djgate) == []
     shop.put("orders/models.py", models.replace("('show', 'number')", "('show', 'row', 'number')"))
@@ -2496,9 +2495,7 @@ def test_a_committed_wrapper_is_read_only_for_the_function_that_needs_it(  # typ
 
     monkeypatch.setattr(RepoFacts, "path_contents", recorded)
     shop.write("orders/tracing.py", TRACING)
-    shop.write("orders/checkout.py", CHECKOUT)
-    shop.stage()
-    shop.commit()
+    committed(shop, "orders/checkout.py", CHECKOUT)
     # One write in touch(): nothing to read.
     shop.put("orders/checkout.py", CHECKOUT.replace('traced("touch")', 'traced("checkout.touch")'))
     assert codes(djgate) == [] and asked == []
@@ -2585,9 +2582,7 @@ def test_ignore_comments_and_per_path_ignores(shop: Repo, djgate) -> None:  # ty
 
 
 def test_the_plain_pre_commit_door_and_named_files(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
-    shop.write("billing/fx.py", UNTIMED)
-    shop.stage()
-    shop.commit()
+    committed(shop, "billing/fx.py", UNTIMED)
     result = djgate("check-staged", "--format", "json")  # every staged family: nothing staged
     assert json.loads(result.out)["findings"] == []
     # --all-files and file names that are not staged (pre-commit run --all-files): judged whole.
