@@ -147,3 +147,11 @@ def test_reading_a_configuration_loads_no_rule_family(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_pyproject_without_djgate_is_not_parsed_even_when_broken(tmp_path: Path) -> None:
+    # Another tool's broken table is that tool's business; any spelling of djgate's table is read.
+    config = load_config(write(tmp_path, "[tool.black\nline-length = 1\n"))
+    assert config == Config(source=config.source)
+    for spelled in ('[tool."djgate"]\nignore = ["DJG501"]\n', 'tool.djgate.ignore = ["DJG501"]\n'):
+        assert load_config(write(tmp_path, spelled)).ignore == ("DJG501",)

@@ -143,6 +143,8 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
 
 def djgate_table(data: bytes, source: str, dedicated: bool = False) -> dict[str, Any] | None:
     """The `[tool.djgate]` table of a TOML file (of a dedicated file: its top level), None when absent."""
+    if not dedicated and b"djgate" not in data:  # no key can name the table: not parsed, tomllib not imported
+        return None
     if sys.version_info >= (3, 11):  # imported here: a repository without the file does not pay for it
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
