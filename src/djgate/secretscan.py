@@ -429,7 +429,7 @@ def _scan_file(file: FileToScan, numbers: list[int], prefilter: bool) -> Iterato
     raw = _text(file).split("\n")
     seen: set[tuple[int, str, str]] = set()
     any_found = False
-    for lines in _line_versions(file.path, raw):
+    for lines in _local_versions(file.path, raw, numbers) or _line_versions(file.path, raw):
         for secret in _scan_lines(file.path, lines, numbers, filters, prefilter):
             key = (secret.line, secret.kind, secret.value)
             if key not in seen:
@@ -445,6 +445,50 @@ def _text(file: FileToScan) -> str:
         last = max(file.added, default=0)
         return "\n".join(file.added.get(n, "") for n in range(1, last + 1))
     return file.content.decode("utf-8", "replace")
+
+
+YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")
+INI_SUFFIXES = (".ini", ".cfg", ".conf", ".cnf", ".cf")
+LOCAL_FROM = 1000  # lines: a longer YAML or INI file is read around its added lines only
+
+
+def _local_versions(path: str, raw: list[str], numbers: list[int]) -> list[list[str]] | None:
+    """For a long YAML or INI file, what its reader makes of the top-level blocks (a YAML document's
+    top-level entries, an INI section) that hold the wanted lines, every other line blanked so the numbers
+    stay: a three-line change to a 30,000-line manifest costs a three-line read, not a 30,000-line one.
+    None (read the whole file) for a short file, when a block boundary is not certain, or when the blocks
+    do not read alone (an alias of an anchor elsewhere, a flow collection across a boundary)."""
+    if len(raw) < LOCAL_FROM or not numbers:
+        return None
+    if path.endswith(YAML_SUFFIXES):
+        if any(line.startswith(("---", "...")) and line.rstrip() not in ("---", "...") for line in raw):
+            return None  # content on a document marker line (a root block scalar): boundaries unsure
+        starts = [i for i, line in enumerate(raw) if line[:1] not in ("", " ", "\t", "#")]
+    elif path.endswith(INI_SUFFIXES):
+        starts = [i for i, line in enumerate(raw) if line.startswith("[")]
+        if any(raw[i].strip().lower() == "[default]" for i in starts):
+            return None  # its keys are every section's
+    else:
+        return None
+    keep = [False] * len(raw)
+    for number in numbers:
+        index = number - 1
+        i = bisect.bisect_right(starts, index) - 1
+        if i < 0:
+            return None  # before the first boundary: no block to read alone
+        end = starts[i + 1] if i + 1 < len(starts) else len(raw)
+        for n in range(starts[i], end):
+            keep[n] = True
+    local = [line if kept else "" for line, kept in zip(raw, keep, strict=True)]
+    import io
+
+    from detect_secrets.transformers import get_transformed_file
+
+    class Named(io.StringIO):
+        name = path
+
+    read = get_transformed_file(Named("\n".join(local)))  # type: ignore[arg-type]
+    return [read] if read is not None else None
 
 
 def _line_versions(path: str, raw: list[str]) -> Iterator[list[str]]:
