@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from djgate import log
+from djgate.cachefile import load as _load
+from djgate.cachefile import store as _store
 from djgate.changeset import ChangeSet
 from djgate.config import Config
 from djgate.django.environment import (
@@ -390,31 +392,6 @@ class ProbeCache:
                 old.unlink(missing_ok=True)
             except OSError as exc:
                 log.debug("cannot prune the cache entry %s: %s", old, exc)
-
-
-def _load(path: Path) -> dict[str, Any]:
-    import marshal
-
-    try:
-        data = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _store(path: Path, data: dict[str, Any]) -> bool:
-    """Write atomically; False when it cannot be written (a cache that cannot be written only costs time)."""
-    import marshal
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_bytes(marshal.dumps(data))
-        os.replace(tmp, path)
-    except (OSError, ValueError) as exc:
-        log.debug("cannot write the cache %s: %s", path, exc)
-        return False
-    return True
 
 
 def _stamp(path: str) -> list[int]:
