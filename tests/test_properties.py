@@ -26,9 +26,10 @@ def test_any_message_parses_without_error(text: str, comment_char: str) -> None:
     header = message.header
     assert "\n" not in header
     parsed = parse_header(header)
-    if parsed is not None:  # a header that parses is `type(scope)!: summary`, rebuilt exactly
+    if parsed is not None:  # a header that parses is `type(scope)!: summary` (or `type:`), rebuilt exactly
         scope = f"({parsed.scope})" if parsed.scope is not None else ""
-        assert header == f"{parsed.type}{scope}{'!' if parsed.breaking else ''}: {parsed.summary}"
+        summary = f" {parsed.summary}" if parsed.summary or header.endswith(": ") else ""
+        assert header == f"{parsed.type}{scope}{'!' if parsed.breaking else ''}:{summary}"
     for line in clean(text, comment_char if comment_char != "auto" else "#"):
         assert "\n" not in line and line == line.rstrip()
 
