@@ -67,6 +67,13 @@ class RepoFacts:
         self._missing: set[str] = set()  # names git answered "missing" for: not asked again
         self._python: ProjectPython | None = None
         self.analyses = Analyses()  # what rules compute from contents, shared by the run's ChangeSets
+        from djgate.incremental import SpanCache
+
+        self.spans = SpanCache(repo.git_dir / "djgate" / "spans")  # for parsing long modules incrementally
+
+    def done(self) -> None:
+        """Keep what the next run can use (the spans of the modules parsed)."""
+        self.spans.save()
 
     def python(self, config: Config) -> ProjectPython:
         """The project's interpreter, asked about files djgate's Python cannot parse: one for the run."""
@@ -101,6 +108,7 @@ class RepoFacts:
             python=lambda: self.python(config),
             memo={},
             analyses=self.analyses,
+            spans=self.spans,
         )
 
     def contents(self, changeset: ChangeSet, paths: Iterable[str]) -> dict[str, bytes]:
@@ -232,7 +240,9 @@ def check_staged(repo: GitRepo, config: Config, families: Iterable[str] = STAGED
     try:
         facts = RepoFacts(repo)
         apps = AppMap.of(repo, config)
-        return judge(facts, config, staged, apps, families, probe, staged_target(repo, config)).findings
+        verdict = judge(facts, config, staged, apps, families, probe, staged_target(repo, config))
+        facts.done()
+        return verdict.findings
     finally:
         if probe is not None:
             probe.discard()
@@ -361,6 +371,7 @@ def _judge_commits(
         verdict = judge(facts, config, changeset, apps, families, target=lambda: rev_range.base or None)
         files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
         outcomes.append(verdict._replace(changeset=changeset._replace(files=files)))
+    facts.done()
     return outcomes
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from djgate import log
 from djgate.changeset import ChangeSet, FileChange
 from djgate.globs import GlobSet
 
@@ -95,14 +96,40 @@ class Unjudged(NamedTuple):
 class PySource:
     path: str
     text: str | None  # None when the bytes cannot be decoded
-    tree: ast.Module | None
+    whole: ast.Module | None  # the whole file's tree; see `tree`
     error: ParseError | None
     added: tuple[int, ...]  # sorted numbers of the lines the change adds
     unjudged: Unjudged | None = None  # no tree, no error: written for a newer Python than djgate's
+    # Parsed incrementally (djgate.incremental): the touched statements and the module-level ones but
+    # functions and classes; the whole tree is parsed when a rule asks for it.
+    outlined: ast.Module | None = None
     _lines: list[str] | None = field(default=None, repr=False)
     _touched: list[tuple[ast.AST, Parents | None]] | None = field(default=None, repr=False)
     _statements: list[tuple[ast.stmt, Parents]] | None = field(default=None, repr=False)
     _added_text: str | None = field(default=None, repr=False)
+
+    @property
+    def tree(self) -> ast.Module | None:
+        """The whole file's syntax tree (None when it does not parse), parsed now if it was outlined."""
+        if self.whole is None and self.outlined is not None and self.text is not None:
+            from djgate.analyses import parse_tree
+
+            try:
+                self.whole = parse_tree(self.text)  # it parses: the outline proved it
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self.outlined = None  # not reached (see djgate.incremental); judged as not parsed
+        return self.whole
+
+    @property
+    def outline(self) -> ast.Module | None:
+        """What the rules read of the module besides every function: the touched statements whole, and
+        the module-level statements (imports, assignments, `if`/`try` blocks) whole; the whole tree when
+        there is no outline."""
+        return self.outlined if self.outlined is not None else self.whole
+
+    @property
+    def parsed(self) -> bool:
+        return self.whole is not None or self.outlined is not None
 
     @property
     def lines(self) -> list[str]:
@@ -150,10 +177,11 @@ class PySource:
     def _walk(self, lines: tuple[int, ...]) -> Iterator[tuple[ast.AST, Parents | None]]:
         import ast
 
-        if self.tree is None or not lines:
+        module = self.outline
+        if module is None or not lines:
             return
         whole = len(lines) >= self.line_count  # a new file, or --all-files: no subtree to skip
-        stack: list[tuple[ast.AST, Parents | None]] = [(self.tree, None)]
+        stack: list[tuple[ast.AST, Parents | None]] = [(module, None)]
         while stack:
             node, parents = stack.pop()
             yield node, parents
@@ -168,14 +196,15 @@ class PySource:
         module), in source order. Expressions are not entered: finding the functions and class bodies a
         change touches costs a walk of the statements, not of every node. Done once and kept."""
         if self._statements is None:
-            self._statements = list(self._walk_statements()) if self.tree is not None and self.added else []
+            self._statements = list(self._walk_statements()) if self.parsed and self.added else []
         return self._statements
 
     def _walk_statements(self) -> Iterator[tuple[ast.stmt, Parents]]:
-        assert self.tree is not None
+        module = self.outline
+        assert module is not None
         whole = len(self.added) >= self.line_count
-        root = Parents(self.tree, None)
-        stack: list[tuple[ast.stmt, Parents]] = [(s, root) for s in reversed(self.tree.body)]
+        root = Parents(module, None)
+        stack: list[tuple[ast.stmt, Parents]] = [(s, root) for s in reversed(module.body)]
         while stack:
             stmt, parents = stack.pop()
             if not whole and not _touches(self.added, *span(stmt)):
@@ -298,16 +327,64 @@ def python_sources(context: Context, want: Callable[[str], bool] | None = None) 
     missing = [f for f in files if f.path not in parsed]
     if missing:
         contents = context.contents([f.path for f in missing])
+        outlines = _outlines(context, missing, contents)
         for f in missing:
             if f.path in contents:
                 # Not kept for the run (Context.analysed): measured on real ranges, a changed file's content
                 # is judged once, and keeping its tree only made the collector's walks longer.
                 added = tuple(sorted({a.number for a in f.added}))
-                parsed[f.path] = parse_source(f.path, contents[f.path], added)
+                parsed[f.path] = outlines.get(f.path) or parse_source(f.path, contents[f.path], added)
+                _remember_spans(context, f, parsed[f.path])
         refused = [s for f in missing if (s := parsed.get(f.path)) and s.error and s.error.syntax]
         if refused:
             _ask_project_python(context, refused)
     return {f.path: parsed[f.path] for f in files if f.path in parsed}
+
+
+def _outlines(context: Context, files: list[FileChange], contents: dict[str, bytes]) -> dict[str, PySource]:
+    """The long modules whose previous version's top-level statements are known, parsed incrementally
+    (djgate.incremental): path -> PySource with an outline, for those that could be."""
+    from djgate.incremental import OUTLINE_FROM, outline
+
+    spans = context.spans
+    if spans is None:
+        return {}
+    known = {
+        f.path: old_spans
+        for f in files
+        if f.old_blob
+        and f.path in contents
+        and contents[f.path].count(b"\n") >= OUTLINE_FROM
+        and (old_spans := spans.get(f.old_blob)) is not None
+    }
+    if not known:
+        return {}
+    old_paths = {f.path: f.old_path or f.path for f in files if f.path in known}
+    olds = context.old_contents(old_paths.values())
+    found = {}
+    for path, old_spans in known.items():
+        try:
+            old, new = decode_source(olds[old_paths[path]]), decode_source(contents[path])
+        except (KeyError, SourceDecodeError):
+            continue
+        change = next(f for f in files if f.path == path)
+        added = tuple(sorted({a.number for a in change.added}))
+        result = outline(old, new, old_spans, added)
+        if result is not None:
+            found[path] = PySource(path, new, None, None, added, outlined=result.module)
+            spans.put(change.new_blob or "", result.spans)
+        log.debug("%s: parsed %s", path, "incrementally" if result else "whole (not incrementally)")
+    return found
+
+
+def _remember_spans(context: Context, change: FileChange, source: PySource) -> None:
+    """The spans of a long module parsed whole, for its next change."""
+    from djgate.incremental import OUTLINE_FROM, spans_of
+
+    spans, whole = context.spans, source.whole
+    long = source.outlined is None and source.line_count >= OUTLINE_FROM
+    if spans is not None and whole is not None and change.new_blob and long:
+        spans.put(change.new_blob, spans_of(whole))
 
 
 def _ask_project_python(context: Context, sources: list[PySource]) -> None:

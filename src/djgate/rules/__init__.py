@@ -17,6 +17,7 @@ from djgate.project import AppMap
 if TYPE_CHECKING:
     from djgate.analyses import Analyses
     from djgate.django.verdict import DjangoVerdict
+    from djgate.incremental import SpanCache
     from djgate.pyversion import ProjectPython
     from djgate.suppress import Suppressions
 
@@ -50,6 +51,8 @@ class Context(NamedTuple):
     memo: dict[str, Any] | None = None
     # What is computed from a file's content, shared by every ChangeSet of the run (see djgate.analyses).
     analyses: Analyses | None = None
+    # Where the top-level statements of contents parsed before are (djgate.incremental); None: parse whole.
+    spans: SpanCache | None = None
 
     def kept(self, key: str, make: Callable[[], T]) -> T:
         """The value `make` gives, computed once per memo (every time without one)."""

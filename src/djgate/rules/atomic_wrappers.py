@@ -276,7 +276,7 @@ class AtomicWrappers:
         assert self.source.tree is not None
         calls = _calls_of(self.source.tree.body, name, method, False, frozenset())  # module-level calls
         for func, parents in _functions(self.source.tree):
-            if method and not any(p is owner for p in parents):
+            if method and not any(_same(p, owner) for p in parents):
                 continue  # `cls.save()` of another class is another method
             if any(_is_call_of(n, name, method) for n in ast.walk(func)):
                 wrappers = self.used_by(func, parents) if wrapper_candidates(func, parents) else frozenset()
@@ -285,6 +285,16 @@ class AtomicWrappers:
                 atomic = any(mentions_atomic(d, wrappers) for d in decorators)
                 calls += _calls_of(func.body, name, method, atomic, wrappers)
         return bool(calls) and all(calls)
+
+
+def _same(node: ast.AST, other: ast.AST | None) -> bool:
+    """The same statement of the file, whether from its whole tree or its outline (djgate.incremental)."""
+    return (
+        other is not None
+        and type(node) is type(other)
+        and getattr(node, "lineno", None) == getattr(other, "lineno", -1)
+        and getattr(node, "col_offset", None) == getattr(other, "col_offset", -1)
+    )
 
 
 def _is_call_of(node: ast.AST, name: str, method: bool) -> bool:

@@ -158,7 +158,7 @@ def module_imports(source: PySource) -> Imports:
     import ast
 
     imports = Imports()
-    stack = list(source.tree.body) if source.tree else []
+    stack = list(source.outline.body) if source.outline else []
     while stack:
         stmt = stack.pop()
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -305,7 +305,7 @@ def print_call(context: Context) -> Iterator[Finding]:
     parent."""
     found: list[Finding] = []
     for source in python_sources(context).values():
-        if source.tree is None or is_test_file(source.path) or is_migration(source.path):
+        if not source.parsed or is_test_file(source.path) or is_migration(source.path):
             continue
         found.extend(_prints(source))
     if found:
@@ -364,7 +364,7 @@ def debugger(context: Context) -> Iterator[Finding]:
     import ast
 
     for source in python_sources(context).values():
-        if source.tree is None:
+        if not source.parsed:
             continue
         imports = module_imports(source)
         names = ("breakpoint", "embed", "pdb", "pudb", "wdb", "rdb", *imports.debugger_modules)

@@ -221,7 +221,7 @@ def settings_secrets(source: PySource) -> list[SettingSecret]:
     import ast
 
     found: list[SettingSecret] = []
-    for stmt in _module_level(source.tree.body if source.tree else []):
+    for stmt in _module_level(source.outline.body if source.outline else []):
         if isinstance(stmt, ast.Assign):
             targets, value = stmt.targets, stmt.value
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
@@ -325,7 +325,7 @@ def _settings_hint(secret: SettingSecret) -> str:
 def _settings_sources(context: Context) -> list[PySource]:
     configured = context.config.settings
     sources = python_sources(context, lambda path: is_settings_module(path, configured))
-    return [s for s in sources.values() if s.tree is not None]
+    return [s for s in sources.values() if s.parsed]
 
 
 def _reported(source: PySource) -> list[SettingSecret]:
@@ -442,7 +442,7 @@ def debug_on(context: Context) -> Iterator[Finding]:
     for source in _settings_sources(context):
         if is_dev_settings(source.path):
             continue
-        for stmt in _module_level(source.tree.body if source.tree else []):
+        for stmt in _module_level(source.outline.body if source.outline else []):
             if (
                 isinstance(stmt, (ast.Assign, ast.AnnAssign))
                 and any(_target_path(t) == ("DEBUG",) for t in _targets(stmt))

@@ -59,7 +59,7 @@ def judged_sources(context: Context) -> Iterator[PySource]:
     """The parsed Python files the workflow rules judge: not tests, not migrations (on a merge, the lines
     in neither parent are the changed ones)."""
     for source in python_sources(context, lambda p: not is_test_file(p) and not is_migration(p)).values():
-        if source.tree is not None:
+        if source.parsed:
             yield source
 
 
@@ -69,7 +69,7 @@ def function_facts(context: Context) -> Iterator[tuple[PySource, list[FunctionFa
         if source.path not in known:
             text = source.text or ""
             functions = judged_functions(source) if any(w in text for w in WORDS) else []
-            names = module_names(source.tree) if functions and source.tree else ModuleNames()
+            names = module_names(source.outline) if functions and source.outline else ModuleNames()
             facts = [FunctionFacts(f, p, names) for f, p in functions]
             known[source.path] = with_wrappers(context, source, facts) if functions else facts
         yield source, known[source.path]

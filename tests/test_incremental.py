@@ -1,0 +1,268 @@
+"""Incremental parsing (djgate.incremental) against whole-file parsing: on real modules (the standard
+library's and djgate's own) and random edits, an outline, when one is made, holds exactly the statements a
+whole parse gives for the touched region and the module level, and the file parses whole; and the hooks
+give the same verdicts either way."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from djgate.incremental import Span, outline, spans_of
+
+from .conftest import Repo, djgate_process
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+SRC = Path(__file__).resolve().parents[1] / "src" / "djgate"
+REAL = [
+    STDLIB / "argparse.py",
+    STDLIB / "inspect.py",
+    STDLIB / "typing.py",
+    STDLIB / "dataclasses.py",
+    SRC / "rules" / "workflow.py",
+    SRC / "gitrepo.py",
+]
+# Lines an edit writes: code, comments, and what makes splitting unsafe or a file invalid.
+SNIPPETS = [
+    "x = 1",
+    "    y = compute(x)",
+    "def added(a, b):",
+    "    return a + b",
+    "class Added:",
+    "    pass",
+    "@decorator",
+    "# a comment",
+    "",
+    "if x:",
+    "else:",
+    "elif y:",
+    "except Exception:",
+    "try:",
+    "finally:",
+    "value = (",
+    ")",
+    "items = [1,",
+    "    2]",
+    '"""',
+    "'''",
+    'text = """start of a string',
+    "end of a string'''",
+    "total = 1 + \\",
+    "    2",
+    "from __future__ import annotations",
+    "import os; import sys",
+    "print('x')",
+    "match point:",
+    "    case (0, 0):",
+    "        pass",
+    "async def fetch():",
+    "    await thing()",
+    "lambda: (yield)",
+    "f'{x!r:>{width}}'",
+    "\tmixed = 1",
+    "return 1",
+    "@",
+]
+
+
+def parsed(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def statements(module: ast.Module) -> dict[int, str]:
+    return {stmt.lineno: ast.dump(stmt, include_attributes=True) for stmt in module.body}
+
+
+edit = st.tuples(
+    st.sampled_from(["insert", "replace", "delete"]),
+    st.integers(0, 10**9),
+    st.integers(1, 4),
+    st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=4),
+    st.integers(0, 2),
+)
+
+
+def apply(lines: list[str], edits: list[tuple[str, int, int, list[str], int]]) -> list[str]:
+    lines = list(lines)
+    for kind, where, count, snippet, indent in edits:
+        index = where % max(len(lines), 1)
+        written = ["    " * indent + s if s else s for s in snippet]
+        if kind == "insert":
+            lines[index:index] = written
+        elif kind == "replace":
+            lines[index : index + count] = written
+        else:
+            del lines[index : index + count]
+    return lines
+
+
+def added_lines(old: list[str], new: list[str]) -> tuple[int, ...]:
+    """The new lines a diff calls added (difflib's alignment, which is not git's: the outline must not care)."""
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    return tuple(
+        n + 1
+        for tag, _, _, j1, j2 in matcher.get_opcodes()
+        if tag in ("insert", "replace")
+        for n in range(j1, j2)
+    )
+
+
+def check(old_text: str, new_text: str, added: tuple[int, ...]) -> bool:
+    """Compare the outline with the whole parse; True when an outline was made."""
+    old_tree = parsed(old_text)
+    assert old_tree is not None
+    result = outline(old_text, new_text, spans_of(old_tree), added)
+    whole = parsed(new_text)
+    if result is None:
+        return False
+    assert whole is not None, "an outline for a file that does not parse"
+    mine, theirs = statements(result.module), statements(whole)
+    for line, dump in mine.items():
+        assert theirs.get(line) == dump, f"statement at line {line} differs"
+    definitions = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    for stmt in whole.body:
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        last = stmt.end_lineno or stmt.lineno
+        touched = any(first <= n <= last for n in added)
+        if touched or not isinstance(stmt, definitions):
+            assert stmt.lineno in mine, f"statement at line {stmt.lineno} missing from the outline"
+    assert result.spans == spans_of(whole)
+    return True
+
+
+@pytest.fixture(scope="module")
+def real() -> list[tuple[str, list[str]]]:
+    return [(path.name, path.read_text(encoding="utf-8").split("\n")) for path in REAL if path.exists()]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.integers(0, 100), edits=st.lists(edit, min_size=1, max_size=3))
+def test_an_outline_agrees_with_the_whole_parse(
+    real: list[tuple[str, list[str]]], which: int, edits: list[tuple[str, int, int, list[str], int]]
+) -> None:
+    _, old = real[which % len(real)]
+    new = apply(old, edits)
+    made = check("\n".join(old), "\n".join(new), added_lines(old, new))
+    event(f"outline made: {made}")
+
+
+def test_most_edits_of_real_modules_are_outlined(real: list[tuple[str, list[str]]]) -> None:
+    """Not a vacuous equivalence: a plain edit in a function of a real module is parsed incrementally."""
+    made = 0
+    for _, old in real:
+        tree = parsed("\n".join(old))
+        assert tree is not None
+        functions = [s for s in tree.body if isinstance(s, ast.FunctionDef | ast.ClassDef)]
+        for stmt in functions[len(functions) // 2 : len(functions) // 2 + 5]:
+            line = (stmt.end_lineno or stmt.lineno) - 1
+            new = [*old[:line], old[line] + "  # changed", *old[line + 1 :]]
+            made += check("\n".join(old), "\n".join(new), (line + 1,))
+    assert made >= 20
+
+
+@pytest.mark.parametrize(
+    "edit, outlined",
+    [
+        (("insert", 30, 1, ["def late(a):", "    return a"], 0), True),
+        (("insert", 30, 1, ['text = """open'], 0), False),  # a string left open: the whole file decides
+        (("insert", 30, 1, ["from __future__ import barry_as_FLUFL"], 0), False),  # `<>` is an operator
+        (("insert", 30, 1, ["from __future__ import annotations"], 0), True),  # compiles, parses the same
+        (("replace", 0, 1, ["# -*- coding: latin-1 -*-"], 0), False),  # the encoding line
+        (("insert", 30, 1, ["total = 1 + \\"], 0), False),  # a continuation into the next statement
+        (("insert", 30, 1, ["else:", "    pass"], 0), False),  # attaches to the statement before
+    ],
+)
+def test_what_is_not_safe_to_split_is_parsed_whole(
+    edit: tuple[str, int, int, list[str], int], outlined: bool
+) -> None:
+    old = [f"def f{i}(x):\n    return x + {i}\n" for i in range(40)]
+    old_lines = "\n".join(old).split("\n")
+    new_lines = apply(old_lines, [edit])
+    assert check("\n".join(old_lines), "\n".join(new_lines), added_lines(old_lines, new_lines)) is outlined
+
+
+def test_statements_sharing_a_line_are_one_span() -> None:
+    spans: tuple[Span, ...] = spans_of(
+        ast.parse("import os; import sys\n\n\n@d\ndef f():\n    pass\nclass C: pass\n")
+    )
+    assert spans == ((1, 1, False), (4, 6, True), (7, 7, True))
+
+
+# -- the hooks ---------------------------------------------------------------------------------------------
+
+
+def long_module(functions: int) -> str:
+    body = ["import requests", "from django.http import JsonResponse", "", ""]
+    for i in range(functions):
+        body += [
+            f"def view_{i}(request, pk):",
+            f"    data = {{'id': pk, 'n': {i}}}",
+            "    return JsonResponse(data)",
+            "",
+            "",
+        ]
+    return "\n".join(body)
+
+
+def staged(repo: Repo) -> tuple[list[tuple[str, int]], str]:
+    run = djgate_process("-v", "check-staged", "--format", "json", cwd=repo.path)
+    assert run.returncode in (0, 1), run.stderr
+    return sorted((f["code"], f["line"]) for f in json.loads(run.stdout)["findings"]), run.stderr
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ("    data = {'id': pk, 'n': 100}\n    print(data)", [("DJG501", 507)]),
+        ("    data = requests.get('https://example.com').json()", [("DJG601", 506)]),
+        ("    data = {'id': pk, 'n': (100}", [("DJG500", 506)]),
+        ("    data = {'id': pk, 'n': 100}  # fine", []),
+    ],
+    ids=["print", "module-import-seen", "syntax-error", "nothing"],
+)
+def test_a_long_module_changed_again_is_judged_as_a_whole_parse_judges_it(
+    shop: Repo, djgate: Any, change: str, expected: list[tuple[str, int]]
+) -> None:
+    path = "orders/views.py"
+    text = long_module(200)
+    shop.put(path, text)
+    staged(shop)  # the hook parses the version it lets in: its spans are kept for the next change
+    shop.commit()
+    changed = text.replace("    data = {'id': pk, 'n': 100}", change)
+    shop.put(path, changed)
+    found, said = staged(shop)
+    assert found == expected
+    if expected and expected[0][0] == "DJG500":
+        assert "parsed whole" in said
+    else:
+        assert f"{path}: parsed incrementally" in said
+    # The verdict of check-range on the commit that results is the same, parsed whole or not.
+    shop.commit("fix(orders): change a view")
+    run = djgate("check-range", "HEAD~1..HEAD", "--format", "json", "--select", "DJG500,DJG501,DJG601")
+    assert run.code in (0, 1), run.err
+    assert sorted((f["code"], f["line"]) for f in json.loads(run.out)["findings"]) == expected
+
+
+def test_a_spans_cache_that_cannot_be_read_is_empty(shop: Repo) -> None:
+    path = "orders/views.py"
+    shop.put(path, long_module(200))
+    staged(shop)
+    cache = shop.path / ".git" / "djgate" / "spans"
+    assert cache.is_file()
+    cache.write_bytes(b"\x00not marshal")
+    shop.commit()
+    shop.put(path, long_module(200).replace("'n': 100}", "'n': 100}\n    print(data)"))
+    found, said = staged(shop)
+    assert found == [("DJG501", 507)]
+    assert f"{path}: parsed" not in said  # nothing known of the previous version: parsed whole, quietly
