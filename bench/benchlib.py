@@ -105,10 +105,13 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def commit_all(repo: Path) -> None:
-    """`git init` the directory and commit everything in it."""
+def commit_all(repo: Path, hook: list[str] | None = None) -> None:
+    """`git init` the directory and commit everything in it; `hook`: a command run on the staged files
+    first, as a pre-commit hook would (what it keeps for the next commit is then there, as in real use)."""
     git(repo, "init", "-q")
     git(repo, "add", "-A")
+    if hook:
+        subprocess.run(hook, cwd=repo, capture_output=True, check=False)
     git(repo, "-c", "user.name=bench", "-c", "user.email=bench@djgate.invalid", "commit", "-q", "-m", "init")
 
 
