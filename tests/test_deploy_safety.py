@@ -94,6 +94,21 @@ UNSAFE = {
         'migrations.SeparateDatabaseAndState(database_operations=[migrations.RemoveField("order", "note")])',
         "RemoveField drops the column of order.note",
     ),
+    # makemigrations' one-off default fills the rows, then the column has none: old inserts fail.
+    "one-off-default": (
+        'migrations.AddField("order", "placed", models.DateTimeField(default=django.utils.timezone.now), '
+        "preserve_default=False)",
+        "AddField makes order.placed NOT NULL without a default",
+    ),
+    # A model table taken over from another app (saleor's auth_group -> account_group).
+    "sql-rename-other-app-table": (
+        'migrations.RunSQL("ALTER TABLE auth_group RENAME TO orders_group", migrations.RunSQL.noop)',
+        "RunSQL runs ALTER TABLE ... RENAME",
+    ),
+    "sql-drop-known-table-if-exists": (
+        'migrations.RunSQL("DROP TABLE IF EXISTS orders_order CASCADE", migrations.RunSQL.noop)',
+        "RunSQL runs DROP TABLE",
+    ),
 }
 
 
@@ -126,6 +141,11 @@ SAFE = {
     "retired-table": 'migrations.RunSQL(sql="DROP TABLE IF EXISTS orders_refund;", reverse_sql=migrations.RunSQL.noop)',
     "created-here": 'migrations.CreateModel("Coupon", [("id", models.BigAutoField(primary_key=True))]),\n'
     '        migrations.AddField("coupon", "code", models.CharField(max_length=12))',
+    # What a removed package left behind (saleor 0008/0009): no model of the app has that table.
+    "sql-drop-leftover-table": 'migrations.RunSQL(sql="DROP TABLE IF EXISTS django_prices_vatlayer_vat;", reverse_sql=migrations.RunSQL.noop)',
+    # A primary key's sequence renamed with its table (netbox 0020): the column's default names it by id.
+    "sql-rename-sequence": 'migrations.RunSQL("ALTER TABLE orders_order_id_seq RENAME TO orders_purchase_id_seq")',
+    "one-off-default-nullable": 'migrations.AddField("order", "placed", models.DateTimeField(default=None, null=True), preserve_default=False)',
 }
 
 
@@ -338,3 +358,45 @@ def test_a_blank_text_column_gets_the_empty_string(
 ) -> None:
     findings = judge(orders, djgate, f'        migrations.AddField("order", "source_url", {field}),\n')
     assert bool(findings) is flagged
+
+
+# django-pghistory's event models (courtlistener): written by the triggers the same migration re-creates, read
+# by no release's code, so their columns come and go with the tracked model's.
+PGHISTORY = """        migrations.CreateModel(
+            name="OrderEvent",
+            fields=[
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField()),
+                ("id", models.BigIntegerField()),
+                ("note", models.CharField(max_length=200, null=True)),
+                ("pgh_obj", models.ForeignKey(db_constraint=False, on_delete=models.DO_NOTHING, to="orders.order")),
+            ],
+            options={"abstract": False},
+        ),
+"""
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        'migrations.RemoveField(model_name="orderevent", name="note")',
+        'migrations.AlterField("orderevent", "note", models.TextField())',
+        'migrations.AddField("orderevent", "total", models.IntegerField())',
+    ],
+)
+def test_a_trigger_written_history_table_follows_its_model(shop: Repo, djgate: Any, operation: str) -> None:
+    shop.write(f"orders/migrations/{INITIAL}.py", migration(operations=CREATE + PGHISTORY))
+    shop.stage()
+    shop.commit("feat(orders): track orders")
+    operations = (
+        '        pgtrigger.migrations.RemoveTrigger(model_name="order", name="update_update"),\n'
+        f"        {operation},\n"
+        '        migrations.RemoveField(model_name="order", name="note"),\n'
+    )
+    shop.write("orders/migrations/0002_change.py", migration(("orders", INITIAL), operations=operations))
+    shop.stage()
+    _, findings = check(djgate, "DJG307")
+    assert [f["message"].split(": ", 1)[1][:40] for f in findings] == [
+        "RemoveField drops the column of order.no"
+    ]

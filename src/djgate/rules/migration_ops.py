@@ -46,7 +46,8 @@ NO_COLUMN = ("ManyToManyField", "GeneratedField")  # a join table, or a column t
 # SQL an old release cannot run against: a table, view or column dropped, a table or column renamed.
 RELATION = r"\s+(?:MATERIALIZED\s+VIEW|TABLE|VIEW)\s+"
 CREATED_SQL = rf"(?i)\bCREATE(?:\s+OR\s+REPLACE)?{RELATION}(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"]+)"
-DROPPED_SQL = rf"(?i)\bDROP{RELATION}(?:IF\s+EXISTS\s+)?([\w.\"]+)"
+DROPPED_SQL = rf"(?i)\bDROP{RELATION}(?P<maybe>IF\s+EXISTS\s+)?(?P<name>[\w.\"]+)"
+RENAMED_SQL = r"(?i)\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?([\w.\"]+)[^;]*?\bRENAME\b"
 DESTRUCTIVE_SQL = (
     r"(?i)\bDROP\s+(?:MATERIALIZED\s+VIEW|TABLE|VIEW|COLUMN)\b"
     r"|\bALTER\s+TABLE\b[^;]*?\bRENAME\b(?!\s+CONSTRAINT\b)"
@@ -77,6 +78,9 @@ class History:
         self.fields: dict[Key, Field] = {}
         self.retired: set[str] = set()
         self.tableless: set[str] = set()  # proxy and unmanaged models: Django creates no table for them
+        # Models only database triggers write (django-pghistory's event models): no release reads them.
+        self.trigger_written: set[str] = set()
+        self.tables: set[str] = set()  # the tables of the app's models and their many-to-many fields
         # Models and fields of migrations not on the target branch yet (this branch's): no release has them.
         self.released = True
         self.unreleased: set[str | Key] = set()
@@ -119,7 +123,7 @@ class History:
                 self.retired |= removed_names(state_ops, app) - removed_names(database_ops, app)
                 self.replay(state_ops, app, named)
             else:
-                self.apply(call, name)
+                self.apply(call, name, app)
 
     def new(self, model: str, field: str = "") -> bool:
         """No release has this model (or this field of it): the branch added it, or the change does."""
@@ -130,21 +134,35 @@ class History:
         if added and not self.released:
             self.unreleased.add(key)
 
-    def apply(self, call: ast.Call, name: str) -> None:
+    def apply(self, call: ast.Call, name: str, app: str = "") -> None:
         model = text(argument(call, 0, "model_name" if "Field" in name else "name"))
         if name == "CreateModel":
-            if _tableless(argument(call, 2, "options")):
+            options = argument(call, 2, "options")
+            if _tableless(options):
                 self.tableless.add(model)
             if not self.released:
                 self.unreleased.add(model)
+            self.tables.add(_option(options, "db_table") or f"{app}_{model}")
+            names = []
             for pair in elements(argument(call, 1, "fields")):
                 parts = elements(pair)
                 if len(parts) == 2 and (field := field_of(parts[1])) and (fname := text(parts[0])):
                     self.define((model, fname), field, added=False)
+                    names.append(fname)
+                    if field.cls == "ManyToManyField":
+                        self.tables.add(f"{app}_{model}_{fname}")
+            bases = " ".join(ast_text(b) for b in elements(argument(call, 3, "bases")))
+            if {"pgh_obj", "pgh_created_at"} & set(names) or "pghistory" in bases:
+                self.trigger_written.add(model)
         elif name in ("AddField", "AlterField"):
             field = field_of(argument(call, 2, "field"))
             if field is not None:
-                self.define((model, text(argument(call, 1, "name"))), field, added=name == "AddField")
+                fname = text(argument(call, 1, "name"))
+                self.define((model, fname), field, added=name == "AddField")
+                if field.cls == "ManyToManyField":
+                    self.tables.add(f"{app}_{model}_{fname}")
+        elif name == "AlterModelTable":
+            self.tables.add(text(argument(call, 1, "table")))
         elif name == "RemoveField":
             self.fields.pop((model, text(argument(call, 1, "name"))), None)
         elif name == "RenameField":
@@ -161,6 +179,22 @@ class History:
                     self.fields[(new, key[1])] = field
             if name == "RenameModel" and model in self.unreleased:
                 self.unreleased.add(new)
+
+
+def _option(options: ast.expr | None, key: str) -> str:
+    """A literal string option of CreateModel (`db_table`), lower-cased; "" when not one."""
+    import ast
+
+    if not isinstance(options, ast.Dict):
+        return ""
+    return next((text(v) for k, v in zip(options.keys, options.values, strict=True) if text(k) == key), "")
+
+
+def ast_text(node: ast.expr) -> str:
+    """The source of an expression (`pghistory.models.Event`)."""
+    import ast
+
+    return ast.unparse(node)
 
 
 def _tableless(options: ast.expr | None) -> bool:
@@ -270,15 +304,15 @@ def _judge(operations: Iterable[ast.expr], app: str, history: History, named: Na
         )
         if name == "RunSQL":
             yield from _destructive_sql(call, history, named)
-        elif model in history.tableless or history.new(model, field):
-            pass  # a proxy or unmanaged model, or one no release has: nothing a running release uses
+        elif model in history.tableless or model in history.trigger_written or history.new(model, field):
+            pass  # a proxy or unmanaged model, a trigger-written history table, or one no release has
         elif name in ("AddField", "AlterField"):
             yield from _column_change(call, name, history)
         elif name in REMOVALS:
             found = _removal(call, name, app, history)
             if found is not None:
                 yield found
-        history.apply(call, name)
+        history.apply(call, name, app)
 
 
 SEQUENCE_REMOVE = (
@@ -324,6 +358,9 @@ def _column_change(call: ast.Call, name: str, history: History) -> Iterator[Unsa
     field = field_of(argument(call, 2, "field"))
     if field is None or field.cls in NO_COLUMN:
         return
+    preserve = argument(call, 3, "preserve_default")
+    if getattr(preserve, "value", True) is False:  # the default fills the rows, then the column has none
+        field = field._replace(keywords={k: v for k, v in field.keywords.items() if k != "default"})
     before = history.fields.get((model, column)) if name == "AlterField" else None
     if name == "AlterField" and before is None:
         return  # the field's definition is not known (a squash, a custom operation): not judged
@@ -370,8 +407,14 @@ def _destructive_sql(call: ast.Call, history: History, named: Names) -> Iterator
         if match is None or set(re.findall(r"\w+", statement.lower())) & history.retired:
             continue
         dropped = re.search(DROPPED_SQL, statement)
-        if dropped and _bare(dropped[1]) in created:
+        if dropped and _bare(dropped["name"]) in created:
             continue
+        leftover = dropped and dropped["maybe"] and _bare(dropped["name"]) not in history.tables
+        if leftover and re.search(r"(?i)\bDROP\s+TABLE\b", statement):
+            continue  # `DROP TABLE IF EXISTS` of no model's table: what a package removed earlier left
+        renamed = re.search(RENAMED_SQL, statement)
+        if renamed and _bare(renamed[1]).endswith("_seq"):
+            continue  # a sequence: the column's default names it by its id, not by its name
         said = " ".join(match[0].split()).upper() if match[0][:1] in "dD" else "ALTER TABLE ... RENAME"
         yield Unsafe(
             call.lineno,

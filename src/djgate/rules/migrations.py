@@ -628,13 +628,16 @@ def deploy_unsafe_migration(context: Context) -> Iterator[Finding]:
     AlterModelTable; an AddField or AlterField that makes a column NOT NULL on an existing table without
     `default`/`db_default` (`null=True`, a blank text column Django fills with "" and a ManyToManyField are
     fine; nor is the NOT NULL that follows an earlier migration's backfill, RunPython or RunSQL naming the
-    field); an AlterField that changes the column type (the field class changes between Django fields of
-    different column types; a changed max_length, a wider column of the same kind such as integer to bigint,
-    and a custom field class are not reported); RunSQL whose SQL literals DROP a TABLE, VIEW or COLUMN or
-    ALTER TABLE ... RENAME (not an index, a constraint or a function, nor a view the same SQL creates again).
+    field; a `default` with `preserve_default=False` fills the rows only, and counts as none); an AlterField
+    that changes the column type (the field class changes between Django fields of different column types;
+    a changed max_length, a wider column of the same kind such as integer to bigint, and a custom field class
+    are not reported); RunSQL whose SQL literals DROP a TABLE, VIEW or COLUMN or
+    ALTER TABLE ... RENAME (not an index, a constraint or a function, nor a view the same SQL creates again,
+    nor `DROP TABLE IF EXISTS` of a table no model of the app has, nor a `*_seq` sequence renamed).
     Operations in SeparateDatabaseAndState's `state_operations` touch no database and are not judged, its
     `database_operations` are; dropping what an earlier migration already removed from the state only is the
-    deploy-safe second step. Proxy and unmanaged models have no table of Django's, and no release has a model
+    deploy-safe second step. Proxy and unmanaged models have no table of Django's, django-pghistory's event
+    models are written only by the triggers the migration re-creates, and no release has a model
     or field that the change or a migration of the branch not yet on the target branch creates: neither is
     judged. It judges the operations the migration files hold, which for a generated migration are those
     DJG301 asks makemigrations to write."""
