@@ -453,3 +453,28 @@ def test_a_token_in_a_message_is_found_and_never_printed(branch: Repo, fmt: str,
     assert TOKEN not in printed
     assert TOKEN[:4] in printed and "(40 characters)" in printed
     assert "a token in the commit message, line 1" in printed
+
+
+def test_a_range_whose_history_cannot_be_read_fails_without_waiting_for_the_other_processes(
+    branch: Repo, djgate
+) -> None:  # type: ignore[no-untyped-def]
+    import multiprocessing
+
+    for i in range(8):
+        commit(branch, f"feat(orders): step {i}", f"orders/step_{i}.py")
+        if i >= 4:  # the second process's half takes a while: long modules to parse
+            branch.put(
+                f"orders/long_{i}.py", "".join(f"def f{n}(x):\n    return x + {n}\n" for n in range(40_000))
+            )
+            branch.commit(f"feat(orders): long {i}")
+    blob = branch.git("rev-parse", "topic~11:orders/step_0.py").strip()
+    # A shallow or damaged clone: the first commit's file is gone (the first process's half of the range).
+    (branch.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+
+    result = djgate("check-range", "main..topic", "--jobs", "2")
+
+    assert result.code == 2
+    assert "git log failed" in result.err and "Traceback" not in result.err
+    assert multiprocessing.active_children() == []
+    # The other process was stopped, not left to finish its half: it would have kept the long modules' spans.
+    assert not (branch.path / ".git" / "djgate" / "spans").exists()

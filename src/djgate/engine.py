@@ -400,17 +400,26 @@ def _judge_in_parallel(
         worker.start()
         send.close()
         pipes.append((receive, worker))
-    verdicts = _judge_commits(RepoFacts(repo), config, rev_range, apps, families, repo.commits(chunks[0]))
-    for receive, worker in pipes:
-        try:
-            outcome = receive.recv()
-        except EOFError:
-            raise DjgateError("a process judging part of the range died; run djgate again with -v") from None
-        worker.join()
-        if isinstance(outcome, BaseException):
-            raise outcome
-        verdicts.extend(outcome)
-    return verdicts
+    try:
+        verdicts = _judge_commits(RepoFacts(repo), config, rev_range, apps, families, repo.commits(chunks[0]))
+        for receive, worker in pipes:
+            try:
+                outcome = receive.recv()
+            except EOFError:
+                raise DjgateError(
+                    "a process judging part of the range died; run djgate again with -v"
+                ) from None
+            worker.join()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            verdicts.extend(outcome)
+        return verdicts
+    finally:  # an error here or in one of them: the others stop now, not when they are done
+        for receive, worker in pipes:
+            if worker.is_alive():
+                worker.kill()
+                worker.join(5)
+            receive.close()
 
 
 def _worker(
