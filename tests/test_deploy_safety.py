@@ -94,12 +94,6 @@ UNSAFE = {
         'migrations.SeparateDatabaseAndState(database_operations=[migrations.RemoveField("order", "note")])',
         "RemoveField drops the column of order.note",
     ),
-    # makemigrations' one-off default fills the rows, then the column has none: old inserts fail.
-    "one-off-default": (
-        'migrations.AddField("order", "placed", models.DateTimeField(default=django.utils.timezone.now), '
-        "preserve_default=False)",
-        "AddField makes order.placed NOT NULL without a default",
-    ),
     # A model table taken over from another app (saleor's auth_group -> account_group).
     "sql-rename-other-app-table": (
         'migrations.RunSQL("ALTER TABLE auth_group RENAME TO orders_group", migrations.RunSQL.noop)',
@@ -145,7 +139,9 @@ SAFE = {
     "sql-drop-leftover-table": 'migrations.RunSQL(sql="DROP TABLE IF EXISTS django_prices_vatlayer_vat;", reverse_sql=migrations.RunSQL.noop)',
     # A primary key's sequence renamed with its table (netbox 0020): the column's default names it by id.
     "sql-rename-sequence": 'migrations.RunSQL("ALTER TABLE orders_order_id_seq RENAME TO orders_purchase_id_seq")',
-    "one-off-default-nullable": 'migrations.AddField("order", "placed", models.DateTimeField(default=None, null=True), preserve_default=False)',
+    # makemigrations' one-off default: a default, as the rule counts one (Django drops it once the rows have
+    # it, with or without preserve_default: db_default is what the old release's inserts get).
+    "one-off-default": 'migrations.AddField("order", "placed", models.DateTimeField(default=django.utils.timezone.now), preserve_default=False)',
 }
 
 

@@ -358,9 +358,6 @@ def _column_change(call: ast.Call, name: str, history: History) -> Iterator[Unsa
     field = field_of(argument(call, 2, "field"))
     if field is None or field.cls in NO_COLUMN:
         return
-    preserve = argument(call, 3, "preserve_default")
-    if getattr(preserve, "value", True) is False:  # the default fills the rows, then the column has none
-        field = field._replace(keywords={k: v for k, v in field.keywords.items() if k != "default"})
     before = history.fields.get((model, column)) if name == "AlterField" else None
     if name == "AlterField" and before is None:
         return  # the field's definition is not known (a squash, a custom operation): not judged

@@ -628,10 +628,9 @@ def deploy_unsafe_migration(context: Context) -> Iterator[Finding]:
     AlterModelTable; an AddField or AlterField that makes a column NOT NULL on an existing table without
     `default`/`db_default` (`null=True`, a blank text column Django fills with "" and a ManyToManyField are
     fine; nor is the NOT NULL that follows an earlier migration's backfill, RunPython or RunSQL naming the
-    field; a `default` with `preserve_default=False` fills the rows only, and counts as none); an AlterField
-    that changes the column type (the field class changes between Django fields of different column types;
-    a changed max_length, a wider column of the same kind such as integer to bigint, and a custom field class
-    are not reported); RunSQL whose SQL literals DROP a TABLE, VIEW or COLUMN or
+    field); an AlterField that changes the column type (the field class changes between Django fields of
+    different column types; a changed max_length, a wider column of the same kind such as integer to bigint,
+    and a custom field class are not reported); RunSQL whose SQL literals DROP a TABLE, VIEW or COLUMN or
     ALTER TABLE ... RENAME (not an index, a constraint or a function, nor a view the same SQL creates again,
     nor `DROP TABLE IF EXISTS` of a table no model of the app has, nor a `*_seq` sequence renamed).
     Operations in SeparateDatabaseAndState's `state_operations` touch no database and are not judged, its
