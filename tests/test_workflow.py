@@ -2174,6 +2174,18 @@ def recent(cached):
     purchases = cached or Purchase.objects.all()
     return [p.buyer.email for p in purchases]
 
+# == prefetch-related-objects sales/search.py
+from django.db.models import prefetch_related_objects
+
+from sales.models import Purchase
+
+
+def buyer_emails(vendor_id):
+    purchases = Purchase.objects.filter(vendor_id=vendor_id)
+    prefetch_related_objects(purchases, "buyer")  # fills the queryset's cache, buyers with it
+    emails = [p.buyer.email for p in purchases]
+    return emails + [p.vendor.name for p in purchases]  # expect: DJG607
+
 # == test-file sales/tests/test_reports.py
 from sales.models import Purchase
 

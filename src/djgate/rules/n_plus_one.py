@@ -242,6 +242,18 @@ def bound_queries(func: Function) -> dict[str, Query | None]:
         else:
             everything = query.everything or before.everything
             names[name] = Query(query.model, query.related | before.related, everything)
+    for node in _own_nodes(func):  # prefetch_related_objects(orders, "items"): the name's rows have them
+        if (
+            isinstance(node, ast.Call)
+            and last_name(dotted(node.func) or "") == "prefetch_related_objects"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and (query := names.get(node.args[0].id)) is not None
+        ):
+            lookups = _lookups(ast.Call(func=node.func, args=node.args[1:], keywords=[]))
+            names[node.args[0].id] = (
+                None if lookups is None else query._replace(related=query.related | lookups)
+            )
     return names
 
 
@@ -341,7 +353,8 @@ def n_plus_one_query(context: Context) -> Iterator[Finding]:
     binds only to querysets of one model) whose body reads a relation of the loop variable: any read of a
     foreign key or one-to-one field (`order.customer`), or `.all()`, `.count()`, `.exists()` of a reverse
     or many-to-many manager (`order.items.all()`), when the queryset's `select_related`/`prefetch_related`
-    (a `Prefetch` object too) do not name it. The relations come from the models in the apps' `models.py`
+    (a `Prefetch` object too), nor a `prefetch_related_objects(name, ...)` on the name, do not name it. The
+    relations come from the models in the apps' `models.py`
     and `models/` (forward fields, `related_name`s and the default `x_set` accessors). Not judged: a
     queryset made elsewhere (a parameter, `self.get_queryset()`, a custom manager method), `values()`,
     `values_list()`, a lookup that is not a literal, a model defined twice in the repository, and reads of
