@@ -5,7 +5,8 @@ file, against the same change to a small file: what a commit pays when it touche
 
 Cases, each in a repository of its own (one Django app, `orders`, with DJG301 off: no Django here):
 - 3 lines changed in a 50-line module (the reference), and in a 5,000-line module;
-- 3 lines changed in a 30,000-line JSON file (a generated fixture or OpenAPI schema);
+- 3 lines changed in a 30,000-line JSON file (a generated fixture or OpenAPI schema), and in a 30,000-line
+  YAML file (Kubernetes manifests, an OpenAPI schema in YAML);
 - a 5 MB file of one line added (minified code), and a 50 MB text file added.
 The goals (issue 11): the 5,000-line module within 30 ms of the 50-line one; the 5 MB line under 0.3 s.
 Each repository's first commit is made through the staged hook, as in real use: what djgate keeps of the
@@ -52,6 +53,25 @@ def module(functions: int) -> str:
             "",
         ]
     return "\n".join(body) + "\n"
+
+
+def manifest(services: int) -> str:
+    """A Kubernetes-like YAML file of `services` top-level entries, ten lines each."""
+    lines = []
+    for i in range(services):
+        lines += [
+            f"service_{i}:",
+            f"  image: registry.example.com/app:{i}",
+            f"  replicas: {i % 5}",
+            "  env:",
+            f"    - name: LOG_LEVEL_{i}",
+            "      value: info",
+            f"  description: service number {i}",
+            "  ports:",
+            f"    - {8000 + i % 100}",
+            "",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def change_three_lines(path: Path) -> None:
@@ -105,6 +125,9 @@ def main() -> None:
             ),
             "3 lines of a 30,000-line JSON": case(
                 root, "json", {"orders/fixtures/orders.json": fixture}, None, "orders/fixtures/orders.json"
+            ),
+            "3 lines of a 30,000-line YAML": case(
+                root, "yaml", {"deploy/services.yaml": manifest(3000)}, None, "deploy/services.yaml"
             ),
             "a 5 MB one-line file added": case(
                 root, "line", {}, {"orders/static/app.min.js": "var a=1;" * (5 * 1024 * 1024 // 8)}, None

@@ -27,17 +27,21 @@ LOG = ["git", "log", "--diff-merges=separate", "--raw", "-p", "-z", "-U0", "-M",
 
 def timed(command: list[str], repo: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one run."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        command, cwd=repo, env=tool_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    # djgate: 1 is findings; gitlint: the number of violations, at most 252 (253-255: its own errors).
-    if code != 0 and not (command[0] != "git" and (code == 1 or ("gitlint" in command[0] and code <= 252))):
-        said = proc.stderr.read().decode()[-500:] if proc.stderr else ""
-        raise SystemExit(f"{command[:3]} exited {code}: {said}")
+    import tempfile
+
+    # stderr to a file, not a pipe: on a long range gitlint writes more violations than a pipe holds, and
+    # a pipe nobody reads until the tool exits would stop it for good.
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=repo, env=tool_env(), stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        # djgate: 1 is findings; gitlint: the number of violations, at most 252 (253-255: its own errors).
+        ok = command[0] != "git" and (code == 1 or ("gitlint" in command[0] and code <= 252))
+        if code != 0 and not ok:
+            errors.seek(0)
+            raise SystemExit(f"{command[:3]} exited {code}: {errors.read().decode()[-500:]}")
     return elapsed, usage.ru_maxrss / 1024
 
 
