@@ -448,7 +448,7 @@ def committed_migration_changed(context: Context) -> Iterator[Finding]:
             what = "deleted"
         elif change.status == "R":
             what = f"renamed to {change.path}"
-        elif _same_operations(old.get(path), new.get(path)):
+        elif _same_operations(context, old.get(path), new.get(path)):
             continue
         else:
             what = "modified"
@@ -462,18 +462,24 @@ def committed_migration_changed(context: Context) -> Iterator[Finding]:
         )
 
 
-def _same_operations(old: bytes | None, new: bytes | None) -> bool:
+def _same_operations(context: Context, old: bytes | None, new: bytes | None) -> bool:
     """Both versions do the same: equal syntax trees once imports, docstrings, type hints and the order of
     the dependencies are set aside (what upkeep after a library rename or a formatter changes), so operations,
-    dependencies and replaces, and the functions RunPython calls, are as they were."""
-    import ast
-
+    dependencies and replaces, and the functions RunPython calls, are as they were. Each version's reading is
+    made once per run (a migration edited in several commits of a range)."""
     if old is None or new is None:
         return False
+    before = context.analysed("behaviour", old, lambda: _behaviour_of(old))
+    return before is not None and before == context.analysed("behaviour", new, lambda: _behaviour_of(new))
+
+
+def _behaviour_of(source: bytes) -> str | None:
+    """`_behaviour` of the source (which rewrites the tree it is given: a tree of its own); None when the
+    source does not parse."""
     try:
-        return _behaviour(ast.parse(old)) == _behaviour(ast.parse(new))
-    except (SyntaxError, ValueError):
-        return False
+        return _behaviour(parse_tree(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _behaviour(tree: ast.Module) -> str:
