@@ -132,7 +132,13 @@ def test_a_long_manifest_is_read_around_its_change(monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize(
     "case",
-    ["alias-of-an-anchor-elsewhere", "root-block-scalar", "before-the-first-entry", "default-section"],
+    [
+        "alias-of-an-anchor-elsewhere",
+        "root-block-scalar",
+        "before-the-first-entry",
+        "default-section",
+        "quoted-scalar-continued-at-column-0",
+    ],
 )
 def test_blocks_that_do_not_read_alone_fall_back_to_the_whole_file(
     case: str, monkeypatch: pytest.MonkeyPatch
@@ -149,6 +155,11 @@ def test_blocks_that_do_not_read_alone_fall_back_to_the_whole_file(
     elif case == "before-the-first-entry":
         lines = ["# deploy", f"  stripe_secret_key: {STRIPE}", *manifest(150)]
         number = 2
+    elif case == "quoted-scalar-continued-at-column-0":
+        # A double-quoted value may go on at column 0: that line starts no entry of its own.
+        lines = manifest(150)
+        lines[700:700] = ['password: "first part of it', f'{STRIPE}"']
+        number = 702
     else:
         path, lines = "deploy/workers.ini", ["[DEFAULT]", "x = 1", *ini(250)]
         lines.insert(500, f"stripe_secret_key = {STRIPE}")

@@ -450,6 +450,11 @@ def _text(file: FileToScan) -> str:
 YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")
 INI_SUFFIXES = (".ini", ".cfg", ".conf", ".cnf", ".cf")
 LOCAL_FROM = 1000  # lines: a longer YAML or INI file is read around its added lines only
+# A line that starts a top-level YAML entry: `key:`, `"quoted key":`, `- item`, a document marker.
+YAML_ENTRY = re.compile(
+    r"""(?:"[^"]*"|'[^']*'|[^\s#'"?&*!|>%@`{\[\]}][^:#]*?)[ \t]*:(?:[ \t]|$)"""  # a key
+    r"|-(?:[ \t]|$)|---|\.\.\."  # a sequence item, a document marker
+)
 
 
 def _local_versions(path: str, raw: list[str], numbers: list[int]) -> list[list[str]] | None:
@@ -464,6 +469,8 @@ def _local_versions(path: str, raw: list[str], numbers: list[int]) -> list[list[
         if any(line.startswith(("---", "...")) and line.rstrip() not in ("---", "...") for line in raw):
             return None  # content on a document marker line (a root block scalar): boundaries unsure
         starts = [i for i, line in enumerate(raw) if line[:1] not in ("", " ", "\t", "#")]
+        if not all(YAML_ENTRY.match(raw[i]) for i in starts):
+            return None  # a line at column 0 that starts no entry (a quoted scalar's continuation, say)
     elif path.endswith(INI_SUFFIXES):
         starts = [i for i, line in enumerate(raw) if line.startswith("[")]
         if any(raw[i].strip().lower() == "[default]" for i in starts):
