@@ -266,3 +266,22 @@ def test_a_spans_cache_that_cannot_be_read_is_empty(shop: Repo) -> None:
     found, said = staged(shop)
     assert found == [("DJG501", 507)]
     assert f"{path}: parsed" not in said  # nothing known of the previous version: parsed whole, quietly
+
+
+def test_the_spans_cache_keeps_the_most_recent_entries(tmp_path: Path) -> None:
+    from djgate.incremental import SpanCache
+
+    cache = SpanCache(tmp_path / "spans")
+    cache.LIMIT = 3
+    for n in range(5):
+        cache.put(f"oid{n}", ((1, n + 1, False),))
+    cache.put("oid2", ((1, 9, False),))  # used again: the most recent
+    cache.save()
+    again = SpanCache(tmp_path / "spans")
+    assert [again.get(f"oid{n}") for n in range(5)] == [
+        None,
+        None,
+        ((1, 9, False),),
+        ((1, 4, False),),
+        ((1, 5, False),),
+    ]

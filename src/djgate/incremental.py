@@ -132,7 +132,7 @@ class SpanCache:
     commit's hook parsed. Content-addressed, so an entry never goes stale; the djgate Python's version is
     part of the file's version (another grammar may split a file otherwise)."""
 
-    LIMIT = 20_000  # entries kept, the most recently used
+    LIMIT = 4_000  # entries kept (in memory during a run too), the most recently used
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -162,6 +162,8 @@ class SpanCache:
         entries = self._all()
         entries.pop(oid, None)
         entries[oid] = spans  # the most recent last
+        while len(entries) > self.LIMIT:
+            del entries[next(iter(entries))]
         self.dirty = True
 
     def save(self) -> None:
@@ -169,7 +171,5 @@ class SpanCache:
             return
         from djgate.cachefile import store
 
-        entries = self._all()
-        kept = dict(list(entries.items())[-self.LIMIT :])
-        store(self.path, {"version": self.version(), "entries": kept})
+        store(self.path, {"version": self.version(), "entries": self._all()})
         self.dirty = False
