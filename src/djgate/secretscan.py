@@ -64,7 +64,9 @@ KNOWN_PLUGIN_MODULES = frozenset(
 
 # File types whose values detect-secrets reads through a parser (YAML, INI) that joins continuation lines:
 # the raw added lines do not show what it scans, so their added lines always go to detect-secrets.
-PARSED_SUFFIXES = (".yaml", ".yml", ".eyaml", ".ini", ".cfg", ".conf", ".cnf", ".cf")
+YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")
+INI_SUFFIXES = (".ini", ".cfg", ".conf", ".cnf", ".cf")
+PARSED_SUFFIXES = YAML_SUFFIXES + INI_SUFFIXES
 
 _KEYWORDS = (
     r"api_?key|auth_?key|service_?key|account_?key|db_?key|database_?key|priv_?key|private_?key|client_?key"
@@ -447,8 +449,6 @@ def _text(file: FileToScan) -> str:
     return file.content.decode("utf-8", "replace")
 
 
-YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")
-INI_SUFFIXES = (".ini", ".cfg", ".conf", ".cnf", ".cf")
 LOCAL_FROM = 1000  # lines: a longer YAML or INI file is read around its added lines only
 # A line that starts a top-level YAML entry: `key:`, `"quoted key":`, `- item`, a document marker.
 YAML_ENTRY = re.compile(
@@ -487,6 +487,13 @@ def _local_versions(path: str, raw: list[str], numbers: list[int]) -> list[list[
         for n in range(starts[i], end):
             keep[n] = True
     local = [line if kept else "" for line, kept in zip(raw, keep, strict=True)]
+    read = _transformed(path, "\n".join(local))
+    return [read] if read is not None else None
+
+
+def _transformed(path: str, text: str, eager: bool = False) -> list[str] | None:
+    """detect-secrets' reading of a file's text through its transformers (eager: the INI reading it tries on
+    files of no known type); None when none applies or the text does not parse."""
     import io
 
     from detect_secrets.transformers import get_transformed_file
@@ -494,8 +501,7 @@ def _local_versions(path: str, raw: list[str], numbers: list[int]) -> list[list[
     class Named(io.StringIO):
         name = path
 
-    read = get_transformed_file(Named("\n".join(local)))  # type: ignore[arg-type]
-    return [read] if read is not None else None
+    return get_transformed_file(Named(text), use_eager_transformers=eager)  # type: ignore[arg-type]
 
 
 def _line_versions(path: str, raw: list[str]) -> Iterator[list[str]]:
@@ -505,16 +511,9 @@ def _line_versions(path: str, raw: list[str]) -> Iterator[list[str]]:
     if path.endswith(CODE_SUFFIXES):
         yield raw
         return
-    import io
-
-    from detect_secrets.transformers import get_transformed_file
-
-    class Named(io.StringIO):
-        name = path
-
     text = "\n".join(raw)
-    yield get_transformed_file(Named(text)) or raw  # type: ignore[arg-type]
-    eager = get_transformed_file(Named(text), use_eager_transformers=True)  # type: ignore[arg-type]
+    yield _transformed(path, text) or raw
+    eager = _transformed(path, text, eager=True)
     if eager:
         yield eager
 
