@@ -332,8 +332,7 @@ def python_sources(context: Context, want: Callable[[str], bool] | None = None) 
             if f.path in contents:
                 # Not kept for the run (Context.analysed): measured on real ranges, a changed file's content
                 # is judged once, and keeping its tree only made the collector's walks longer.
-                added = tuple(sorted({a.number for a in f.added}))
-                parsed[f.path] = outlines.get(f.path) or parse_source(f.path, contents[f.path], added)
+                parsed[f.path] = outlines.get(f.path) or parse_source(f.path, contents[f.path], _added(f))
                 _remember_spans(context, f, parsed[f.path])
         refused = [s for f in missing if (s := parsed.get(f.path)) and s.error and s.error.syntax]
         if refused:
@@ -349,32 +348,36 @@ def _outlines(context: Context, files: list[FileChange], contents: dict[str, byt
     spans = context.spans
     if spans is None:
         return {}
-    known = {
-        f.path: old_spans
+    known = [
+        (f, old_spans)
         for f in files
         if f.old_blob
         and f.path in contents
         and contents[f.path].count(b"\n") >= OUTLINE_FROM
         and (old_spans := spans.get(f.old_blob)) is not None
-    }
+    ]
     if not known:
         return {}
-    old_paths = {f.path: f.old_path or f.path for f in files if f.path in known}
-    olds = context.old_contents(old_paths.values())
+    olds = context.old_contents(f.old_path or f.path for f, _ in known)
     found = {}
-    for path, old_spans in known.items():
+    for change, old_spans in known:
+        path = change.path
         try:
-            old, new = decode_source(olds[old_paths[path]]), decode_source(contents[path])
+            old, new = decode_source(olds[change.old_path or path]), decode_source(contents[path])
         except (KeyError, SourceDecodeError):
             continue
-        change = next(f for f in files if f.path == path)
-        added = tuple(sorted({a.number for a in change.added}))
+        added = _added(change)
         result = outline(old, new, old_spans, added)
         if result is not None:
             found[path] = PySource(path, new, None, None, added, outlined=result.module)
             spans.put(change.new_blob or "", result.spans)
         log.debug("%s: parsed %s", path, "incrementally" if result else "whole (not incrementally)")
     return found
+
+
+def _added(change: FileChange) -> tuple[int, ...]:
+    """The numbers of the lines a change adds to a file, sorted (as PySource.added holds them)."""
+    return tuple(sorted({a.number for a in change.added}))
 
 
 def _remember_spans(context: Context, change: FileChange, source: PySource) -> None:
