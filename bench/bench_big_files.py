@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchlib import (
+    HERE,
     app_skeleton,
     commit_all,
     djgate_bin,
@@ -34,6 +36,9 @@ from benchlib import (
     write_files,
     write_results,
 )
+
+sys.path.insert(0, str(HERE.parent))
+from tests.shapes import manifest  # the YAML shape the secrets tests use too
 
 
 def module(functions: int) -> str:
@@ -53,25 +58,6 @@ def module(functions: int) -> str:
             "",
         ]
     return "\n".join(body) + "\n"
-
-
-def manifest(services: int) -> str:
-    """A Kubernetes-like YAML file of `services` top-level entries, ten lines each."""
-    lines = []
-    for i in range(services):
-        lines += [
-            f"service_{i}:",
-            f"  image: registry.example.com/app:{i}",
-            f"  replicas: {i % 5}",
-            "  env:",
-            f"    - name: LOG_LEVEL_{i}",
-            "      value: info",
-            f"  description: service number {i}",
-            "  ports:",
-            f"    - {8000 + i % 100}",
-            "",
-        ]
-    return "\n".join(lines) + "\n"
 
 
 def change_three_lines(path: Path) -> None:
@@ -127,7 +113,11 @@ def main() -> None:
                 root, "json", {"orders/fixtures/orders.json": fixture}, None, "orders/fixtures/orders.json"
             ),
             "3 lines of a 30,000-line YAML": case(
-                root, "yaml", {"deploy/services.yaml": manifest(3000)}, None, "deploy/services.yaml"
+                root,
+                "yaml",
+                {"deploy/services.yaml": "\n".join(manifest(3000))},
+                None,
+                "deploy/services.yaml",
             ),
             "a 5 MB one-line file added": case(
                 root, "line", {}, {"orders/static/app.min.js": "var a=1;" * (5 * 1024 * 1024 // 8)}, None

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from djgate import secretscan
 
 from .conftest import Repo, family_findings
+from .shapes import manifest
 
 STRIPE = "sk_live_Ab3dEf6hIj9kLm2nOp5qRs8t"
 # Values of the shapes a manifest or a settings file holds, secret or not.
@@ -26,25 +27,6 @@ VALUES = [
     "${DATABASE_PASSWORD}",
 ]
 KEYS = ["password", "api_key", "image", "token", "log_level", "replicas", "stripe_secret_key", "note"]
-
-
-def manifest(services: int) -> list[str]:
-    """A Kubernetes-like YAML of `services` top-level entries, ten lines each."""
-    lines = []
-    for i in range(services):
-        lines += [
-            f"service_{i}:",
-            f"  image: registry.example.com/app:{i}",
-            f"  replicas: {i % 5}",
-            "  env:",
-            f"    - name: LOG_LEVEL_{i}",
-            "      value: info",
-            f"  description: service number {i}",
-            "  ports:",
-            f"    - {8000 + i % 100}",
-            "",
-        ]
-    return lines
 
 
 def ini(sections: int) -> list[str]:
