@@ -125,42 +125,46 @@ class History:
             else:
                 self.apply(call, name, app)
 
+    def create(self, call: ast.Call, model: str, app: str) -> None:
+        """CreateModel: its fields, its table, and whether Django or only database triggers write it."""
+        import ast
+
+        options = _options(argument(call, 2, "options"))
+        if options.get("proxy") is True or options.get("managed") is False:
+            self.tableless.add(model)  # Django creates no table for a proxy or unmanaged model
+        if not self.released:
+            self.unreleased.add(model)
+        table = options.get("db_table")
+        self.tables.add(table.lower() if isinstance(table, str) else f"{app}_{model}")
+        names = set()
+        for pair in elements(argument(call, 1, "fields")):
+            parts = elements(pair)
+            if len(parts) == 2 and (field := field_of(parts[1])) and (fname := text(parts[0])):
+                self.define((model, fname), field, False, app)
+                names.add(fname)
+        bases = " ".join(ast.unparse(b) for b in elements(argument(call, 3, "bases")))
+        if {"pgh_obj", "pgh_created_at"} & names or "pghistory" in bases:
+            self.trigger_written.add(model)
+
     def new(self, model: str, field: str = "") -> bool:
         """No release has this model (or this field of it): the branch added it, or the change does."""
         return model in self.unreleased or (model, field) in self.unreleased
 
-    def define(self, key: Key, field: Field, added: bool) -> None:
+    def define(self, key: Key, field: Field, added: bool, app: str = "") -> None:
         self.fields[key], self.defined[key] = field, self.step
         if added and not self.released:
             self.unreleased.add(key)
+        if field.cls == "ManyToManyField":  # its join table
+            self.tables.add(f"{app}_{key[0]}_{key[1]}")
 
     def apply(self, call: ast.Call, name: str, app: str = "") -> None:
         model = text(argument(call, 0, "model_name" if "Field" in name else "name"))
         if name == "CreateModel":
-            options = argument(call, 2, "options")
-            if _tableless(options):
-                self.tableless.add(model)
-            if not self.released:
-                self.unreleased.add(model)
-            self.tables.add(_option(options, "db_table") or f"{app}_{model}")
-            names = []
-            for pair in elements(argument(call, 1, "fields")):
-                parts = elements(pair)
-                if len(parts) == 2 and (field := field_of(parts[1])) and (fname := text(parts[0])):
-                    self.define((model, fname), field, added=False)
-                    names.append(fname)
-                    if field.cls == "ManyToManyField":
-                        self.tables.add(f"{app}_{model}_{fname}")
-            bases = " ".join(ast_text(b) for b in elements(argument(call, 3, "bases")))
-            if {"pgh_obj", "pgh_created_at"} & set(names) or "pghistory" in bases:
-                self.trigger_written.add(model)
+            self.create(call, model, app)
         elif name in ("AddField", "AlterField"):
             field = field_of(argument(call, 2, "field"))
             if field is not None:
-                fname = text(argument(call, 1, "name"))
-                self.define((model, fname), field, added=name == "AddField")
-                if field.cls == "ManyToManyField":
-                    self.tables.add(f"{app}_{model}_{fname}")
+                self.define((model, text(argument(call, 1, "name"))), field, name == "AddField", app)
         elif name == "AlterModelTable":
             self.tables.add(text(argument(call, 1, "table")))
         elif name == "RemoveField":
@@ -181,34 +185,17 @@ class History:
                 self.unreleased.add(new)
 
 
-def _option(options: ast.expr | None, key: str) -> str:
-    """A literal string option of CreateModel (`db_table`), lower-cased; "" when not one."""
+def _options(options: ast.expr | None) -> dict[str, object]:
+    """The literal options of CreateModel (`{"managed": False, "db_table": "..."}`), by lower-cased name."""
     import ast
 
     if not isinstance(options, ast.Dict):
-        return ""
-    return next((text(v) for k, v in zip(options.keys, options.values, strict=True) if text(k) == key), "")
-
-
-def ast_text(node: ast.expr) -> str:
-    """The source of an expression (`pghistory.models.Event`)."""
-    import ast
-
-    return ast.unparse(node)
-
-
-def _tableless(options: ast.expr | None) -> bool:
-    """`options={"proxy": True}` or `{"managed": False}`: a model whose table Django does not manage."""
-    import ast
-
-    if not isinstance(options, ast.Dict):
-        return False
-    pairs = {
+        return {}
+    return {
         text(k): v.value
         for k, v in zip(options.keys, options.values, strict=True)
         if isinstance(v, ast.Constant)
     }
-    return pairs.get("proxy") is True or pairs.get("managed") is False
 
 
 def calls(operations: Iterable[ast.expr]) -> Iterator[tuple[ast.Call, str]]:
