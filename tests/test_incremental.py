@@ -285,3 +285,16 @@ def test_the_spans_cache_keeps_the_most_recent_entries(tmp_path: Path) -> None:
         ((1, 4, False),),
         ((1, 5, False),),
     ]
+
+
+def test_the_hooks_given_file_names_keep_spans_too(shop: Repo) -> None:
+    # djgate-print and djgate-workflow get the staged file names from pre-commit.
+    path = "orders/views.py"
+    shop.put(path, long_module(200))
+    named = ("-v", "check-staged", "--family", "print", "--format", "json", "--", path)
+    assert djgate_process(*named, cwd=shop.path).returncode == 0
+    shop.commit()
+    shop.put(path, long_module(200).replace("'n': 100}", "'n': 100}\n    print(data)"))
+    run = djgate_process(*named, cwd=shop.path)
+    assert [(f["code"], f["line"]) for f in json.loads(run.stdout)["findings"]] == [("DJG501", 507)]
+    assert f"{path}: parsed incrementally" in run.stderr

@@ -267,6 +267,7 @@ def check_files(
     changeset = ChangeSet(files=tuple(files), source="staged", parents=(repo.head,) if repo.head else ())
     facts = RepoFacts(repo)
     findings = judge(facts, config, changeset, AppMap([], config), families).findings
+    facts.done()
     # `--all-files` judges files as if added, but nothing was: its findings do not say "added".
     return [f._replace(message=f.message.removesuffix(" added")) if f.path in whole else f for f in findings]
 
