@@ -56,25 +56,39 @@ edits = st.lists(
 )
 
 
+def insert(lines: list[str], edits: list[tuple[int, str, str, int]], place: Any) -> list[int]:
+    """Insert a line for each edit where `place(lines, *edit)` says (0-based index, text); the numbers of
+    the added lines in the result."""
+    numbers: list[int] = []
+    for edit in edits:
+        index, text = place(lines, *edit)
+        lines.insert(index, text)
+        numbers = [n + 1 if n > index else n for n in numbers] + [index + 1]
+    return sorted(set(numbers))
+
+
+def same_either_way(path: str, lines: list[str], numbers: list[int]) -> None:
+    monkeypatch = pytest.MonkeyPatch()
+    assert found(path, lines, numbers, False, monkeypatch) == found(path, lines, numbers, True, monkeypatch)
+
+
+def yaml_line(lines: list[str], where: int, key: str, value: str, depth: int) -> tuple[int, str]:
+    index = where % len(lines)
+    nested = lines[index].startswith(" ") or index
+    return index, ("  " * depth if nested else "") + f"{key}: {value}"
+
+
+def ini_line(lines: list[str], where: int, key: str, value: str, _: int) -> tuple[int, str]:
+    return 1 + where % (len(lines) - 1), f"{key} = {value}"  # after the first section's header
+
+
 @settings(max_examples=40, deadline=None)
 @given(edits=edits)
 def test_yaml_read_around_the_added_lines_finds_what_the_whole_reading_finds(
     edits: list[tuple[int, str, str, int]],
 ) -> None:
-    monkeypatch = pytest.MonkeyPatch()
     lines = manifest(150)
-    numbers = []
-    for where, key, value, depth in edits:
-        index = where % len(lines)
-        text = (
-            ("  " * depth) + f"{key}: {value}" if lines[index].startswith(" ") or index else f"{key}: {value}"
-        )
-        lines.insert(index, text)
-        numbers = [n + 1 if n > index else n for n in numbers] + [index + 1]
-    numbers = sorted(set(numbers))
-    assert found("deploy/app.yaml", lines, numbers, False, monkeypatch) == found(
-        "deploy/app.yaml", lines, numbers, True, monkeypatch
-    )
+    same_either_way("deploy/app.yaml", lines, insert(lines, edits, yaml_line))
 
 
 @settings(max_examples=30, deadline=None)
@@ -82,17 +96,8 @@ def test_yaml_read_around_the_added_lines_finds_what_the_whole_reading_finds(
 def test_ini_read_around_the_added_lines_finds_what_the_whole_reading_finds(
     edits: list[tuple[int, str, str, int]],
 ) -> None:
-    monkeypatch = pytest.MonkeyPatch()
     lines = ini(250)
-    numbers = []
-    for where, key, value, _ in edits:
-        index = 1 + where % (len(lines) - 1)  # after the first section's header
-        lines.insert(index, f"{key} = {value}")
-        numbers = [n + 1 if n > index else n for n in numbers] + [index + 1]
-    numbers = sorted(set(numbers))
-    assert found("deploy/workers.ini", lines, numbers, False, monkeypatch) == found(
-        "deploy/workers.ini", lines, numbers, True, monkeypatch
-    )
+    same_either_way("deploy/workers.ini", lines, insert(lines, edits, ini_line))
 
 
 def test_a_long_manifest_is_read_around_its_change(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,7 +152,7 @@ def test_blocks_that_do_not_read_alone_fall_back_to_the_whole_file(
         lines.insert(500, f"stripe_secret_key = {STRIPE}")
         number = 501
     assert secretscan._local_versions(path, lines, [number]) is None
-    assert found(path, lines, [number], False, monkeypatch) == found(path, lines, [number], True, monkeypatch)
+    same_either_way(path, lines, [number])
 
 
 def test_the_staged_hook_finds_a_secret_in_a_long_manifest(shop: Repo, djgate: Any) -> None:
