@@ -127,9 +127,7 @@ def test_a_long_manifest_is_read_around_its_change(monkeypatch: pytest.MonkeyPat
         "quoted-scalar-continued-at-column-0",
     ],
 )
-def test_blocks_that_do_not_read_alone_fall_back_to_the_whole_file(
-    case: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_blocks_that_do_not_read_alone_fall_back_to_the_whole_file(case: str) -> None:
     path, lines = "deploy/app.yaml", manifest(150)
     if case == "alias-of-an-anchor-elsewhere":
         lines[1] = "  image: &image registry.example.com/app:1"
