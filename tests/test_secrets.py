@@ -397,6 +397,13 @@ def test_a_secret_in_a_long_line_is_found(shop: Repo, djgate) -> None:  # type: 
     assert time.perf_counter() - start < 5
 
 
+def test_the_prefilter_reads_a_dotted_capital_i_as_one_character() -> None:
+    """U+0130 lower-cases to two characters: a keyword on a later line of the same batch is still found
+    on its own line."""
+    lines = {1: "\u0130" * 50, 2: 'password = "hunter2hunter2"', 3: "x"}
+    assert secretscan.candidate_lines(lines) == [2]
+
+
 def test_pieces_cover_a_long_line_in_overlapping_windows() -> None:
     line = "".join(f"{i:05d}," for i in range(5000))
     parts = secretscan.pieces(line)

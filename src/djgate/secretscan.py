@@ -192,7 +192,7 @@ def _passing(texts: list[str], quoted: bool, first: bool = False) -> set[int]:
     `first`: whether any passes is all that is asked, so the first found is enough."""
     patterns = _patterns()
     text = "\n".join(texts)
-    lower = text.lower()
+    lower = _lowered(text)
     starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
 
     def at(position: int) -> int:
@@ -238,6 +238,13 @@ def _passing(texts: list[str], quoted: bool, first: bool = False) -> set[int]:
     # Entropy above 3.0 bits needs at least 9 distinct hex digits.
     found.update(at(run.start()) for run in patterns.hex_run.finditer(text) if len(set(run[0])) >= 9)
     return found
+
+
+def _lowered(text: str) -> str:
+    """The text lower-cased, a character for a character, so positions in it are the text's: U+0130 (I with
+    a dot) is the one character whose lower case is two, an "i" and a combining dot, neither of which is
+    in a keyword part or a marker; it becomes the "i" alone."""
+    return (text.replace("\u0130", "i") if "\u0130" in text else text).lower()
 
 
 def pieces(line: str) -> list[str]:
