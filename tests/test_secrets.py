@@ -12,6 +12,8 @@ import sys
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from djgate import secretscan
 from djgate.rules.secrets import env_is_ignored, is_dev_settings, is_secret_file, is_settings_module
@@ -395,6 +397,100 @@ def test_a_secret_in_a_long_line_is_found(shop: Repo, djgate) -> None:  # type: 
     start = time.perf_counter()
     assert codes(djgate) == [("DJG401", "orders/static/app.min.js", 1)]
     assert time.perf_counter() - start < 5
+
+
+# What the pre-filter looks for, and what could hide it: a whole line of each route (keywords of every form
+# and case, markers, vendor shapes, runs of base64 and hex near the limits), a shape behind another one's
+# literal, characters whose case or digits are not ASCII; and pieces that make up more of them.
+SECRET_FRAGMENTS = [
+    'api_key = "abc123"',
+    "database_key: 'x1'",
+    "DB_PASS='y1'",
+    'password="hunter2"',
+    "'abc' == my_secret",
+    "'a' != db_pass",
+    'contraseña = "x1"',
+    "API_\u212aEY = 'x1'",
+    "pr\u0130vate_key = 'x1'",
+    "passwd: hunter2",
+    "xox",
+    "hooks.slack.com",
+    "SoftLayer",
+    "eyJ",
+    "AccountKey=",
+    "_authToken",
+    "PRIVATE KEY",
+    "https://u:p@host",
+    "://",
+    "sq0csp-",
+    "k_live_",
+    "AKCabcdefghij",
+    "AP1abcdefgh",
+    "AKIAIOSFODNN7EXAMPLE",
+    "AKIAC" + "a1" * 16,
+    "ghp_x",
+    "glpat-x",
+    "-us1",
+    "8.8.8.8",
+    "\u0661.\u0662.\u0663.\u0664",
+    "123456789:" + "Ab" * 17 + "A",
+    "M" + "ab" * 12 + ".abcdef.",
+    "M" + "\u0663" * 24 + ".abcdef.",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabc",
+    "token " + "a1" * 23,
+    "a1" * 23,
+    "0123456789abcdef",
+    "token " + "a1" * 20,
+    "'a' == the_very_long_name_of_the_secret",
+    "123.45.67.89",
+    "1111111111:" + "Ab" * 17 + "A",
+    "deadbeef0",
+    "cloudant_key " + "ab" * 12,
+    "ab" * 12,
+]
+PIECES = [
+    "api_",
+    "key",
+    "pass",
+    "'",
+    '"',
+    " = ",
+    "==",
+    "\t",
+    " " * 20,
+    "\u017f",
+    "é",
+    "中文",
+    "\ud800",
+    "\u0130",
+    "@",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(SECRET_FRAGMENTS), st.sampled_from(PIECES), st.text(max_size=20)),
+            st.integers(min_value=0, max_value=1200),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(["(", " ", ";", "é", "a.b "]),
+)
+def test_the_windows_of_a_long_line_pass_as_when_each_is_filtered_alone(
+    parts: list[tuple[str, int]], filler: str
+) -> None:
+    """A long line's windows are first marked by what a passing window must hold, searched once over the
+    line: the windows that pass are exactly those that pass filtered one by one (hypothesis: a few
+    fragments of every route, far apart or together, at every distance from a window's edge)."""
+    line = "".join(filler * (gap // len(filler)) + fragment for fragment, gap in parts)
+    line += "(" * max(0, secretscan.LONG_LINE + 1 - len(line))
+    windows = secretscan.pieces(line)
+    for quoted in (True, False):
+        alone = [k for k, window in enumerate(windows) if secretscan._passing([window], quoted)]
+        assert secretscan.passing_pieces(windows, quoted) == alone
 
 
 def test_the_prefilter_reads_a_dotted_capital_i_as_one_character() -> None:

@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from djgate.errors import DjgateError
 
@@ -107,30 +107,39 @@ LITERAL_MARKERS = (
     "GR1348941",  # gitlab
 )
 LOWER_MARKERS = ("xox", "hooks.slack.com", "softlayer")  # slack, softlayer's URL
+# The vendor shapes: those that start with a literal (with the literals they may start with), an IP
+# address, ...
+LITERAL_SHAPES = (
+    (("AKC",), r"AKC[a-zA-Z0-9]{10}"),  # artifactory
+    (("AP",), r"AP[\dA-F][a-zA-Z0-9]{8}"),  # artifactory
+    (("A3T", "ABIA", "ACCA", "AKIA", "ASIA"), r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}"),  # aws
+    (("gh",), r"gh[pousr]_"),  # github
+    (("gl",), r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-"),  # gitlab
+    (("-us",), r"-us\d"),  # mailchimp
+    (("AC", "SK"), r"(?:AC|SK)[a-z0-9]{32}"),  # twilio
+)
+IP_SHAPE = r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"  # ip_public (its octets: ASCII digits)
+# ... and those that hold a run of 23 or more characters of the base64 set.
+RUN_SHAPES = (
+    r"\d{8,10}:[0-9A-Za-z_-]{35}",  # telegram
+    r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.",  # discord
+)
+BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\\=_-")
+HEX_CHARS = frozenset("0123456789ABCDEFabcdef")
 
 
 class _Patterns:
-    """The pre-filter's regular expressions, compiled on first use (the hook pays for them only then)."""
+    """The pre-filter's regular expressions, compiled on first use (the hook pays for them only then): those
+    of every line at once, the others when first asked for."""
 
     def __init__(self) -> None:
-        self.keyword = {quoted: _keyword_pattern(quoted) for quoted in (True, False)}
+        self.keyword = {quoted: re.compile("|".join(_keyword_pattern(quoted))) for quoted in (True, False)}
         self.keyword_part = re.compile("|".join(KEYWORD_PARTS))  # searched in the lower-cased text
         # One expression each: most start with a literal, which the engine finds without trying every
         # position (an alternation of them costs ten times more).
         self.shapes = tuple(
             re.compile(pattern)
-            for pattern in (
-                r"AKC[a-zA-Z0-9]{10}",  # artifactory
-                r"AP[\dA-F][a-zA-Z0-9]{8}",  # artifactory
-                r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}",  # aws access key id
-                r"gh[pousr]_",  # github
-                r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-",  # gitlab
-                r"-us\d",  # mailchimp
-                r"(?:AC|SK)[a-z0-9]{32}",  # twilio
-                r"\d{8,10}:[0-9A-Za-z_-]{35}",  # telegram
-                r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.",  # discord
-                r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",  # ip_public
-            )
+            for pattern in (*(shape for _, shape in LITERAL_SHAPES), IP_SHAPE, *RUN_SHAPES)
         )
         self.base64_run = re.compile(r"[A-Za-z0-9+/\\=_-]{23,}")  # Base64HighEntropyString's charset
         self.hex_run = re.compile(r"[0-9A-Fa-f]{9,}")
@@ -139,24 +148,66 @@ class _Patterns:
         # cloudant's API key: 24 letters after cl(oudant)_key, _password, ...
         self.cloudant = re.compile(r"(?i:cl(?:ou(?:dant)?)?[-_]?(?:api)?(?:key|pw|pass|token))")
         self.letters_24 = re.compile(r"[A-Za-z]{24}")
-        self.whitespace = re.compile(rf"[ \t]{{{WHITESPACE_RUN + 1},}}")
-        self.env_read = re.compile(
+
+    @functools.cached_property
+    def whitespace(self) -> re.Pattern[str]:
+        return re.compile(rf"[ \t]{{{WHITESPACE_RUN + 1},}}")
+
+    @functools.cached_property
+    def env_read(self) -> re.Pattern[str]:
+        return re.compile(
             r"""(?:\bos\.environ(?:\.get|\.setdefault)?|\bos\.getenv|\bgetenv|\benviron(?:\.get)?|\benv(?:\.\w+)?"""
             r"""|\bconfig)\s*[\[(]\s*(['"])[^'"\n]*\1"""
         )
 
+    @functools.cached_property
+    def long_lines(self) -> _LongLinePatterns:
+        return _LongLinePatterns()
 
-def _keyword_pattern(quoted: bool) -> re.Pattern[str]:
+
+class _LongLinePatterns:
+    """What `_window_marks` looks for in a long line, over its bytes: each a single pass at C speed."""
+
+    def __init__(self) -> None:
+        self.keyword_forms = {
+            quoted: tuple(map(re.compile, _keyword_pattern(quoted))) for quoted in (True, False)
+        }
+        # The keyword parts and the lower-case markers, in the lower-cased bytes; the literal markers and the
+        # literals the vendor shapes start with (each shape is then tried where one is found).
+        self.lower_literals = re.compile(
+            b"|".join(re.escape(m.encode()) for m in (*KEYWORD_PARTS, *LOWER_MARKERS))
+        )
+        self.markers = frozenset(m.encode() for m in (*LITERAL_MARKERS, *LOWER_MARKERS, "://"))
+        prefixes = sorted({prefix for prefixes, _ in LITERAL_SHAPES for prefix in prefixes})
+        self.literals = re.compile(
+            b"|".join(re.escape(m.encode()) for m in (*LITERAL_MARKERS, "://", *prefixes))
+        )
+        self.literal_shapes = tuple(re.compile(shape) for _, shape in LITERAL_SHAPES)
+        self.run_shapes = tuple(map(re.compile, RUN_SHAPES))
+        self.ip = re.compile(IP_SHAPE)
+        # A byte of the base64 set (Base64HighEntropyString's), or a hex digit, to "x"; any other to " ";
+        # the third: a byte of the base64 set or not ASCII (see discord's token).
+        self.run_tables = tuple(
+            bytes(ord("x") if chr(byte) in chars or byte > high else ord(" ") for byte in range(256))
+            for chars, high in ((BASE64_CHARS, 255), (HEX_CHARS, 255), (BASE64_CHARS, 127))
+        )
+        self.digit_table = bytes(  # digits to "0", a dot stays, any other byte to " "
+            ord("0") if b"0"[0] <= byte <= b"9"[0] else byte if byte == b"."[0] else ord(" ")
+            for byte in range(256)
+        )
+
+
+def _keyword_pattern(quoted: bool) -> tuple[str, str]:
     """What the keyword plugin's regular expressions all need: a keyword (its word read atomically with
     (?=(...))(?P=...)), an assignment, comparison or a quote within 50 characters, then the secret, which
     starts with a word character and, in most file types, a quote before it. Or a quoted value compared
-    with a keyword on its right."""
+    with a keyword on its right. The two forms apart: the first starts with its keyword."""
     quote = "['\"`]" if quoted else "['\"`]?"
     ws = r"[^\S\n]*"  # whitespace within the line: the pre-filter searches many lines joined by newlines
-    return re.compile(
+    return (
         rf"(?i:(?:{_KEYWORDS})(?=(?P<rest>\w*))(?P=rest)"
-        rf"(?:(?:\[\d*\])?[\]'\"]{{0,2}}{ws}[:=!][:=!>]{{0,2}}{ws}@?{quote}\w|\S{{0,50}}{ws}['\"`]\w))"
-        rf"|(?i:['\"`]{ws}[!=]{{2,3}}{ws}\w*(?:{_KEYWORDS}))"
+        rf"(?:(?:\[\d*\])?[\]'\"]{{0,2}}{ws}[:=!][:=!>]{{0,2}}{ws}@?{quote}\w|\S{{0,50}}{ws}['\"`]\w))",
+        rf"(?i:['\"`]{ws}[!=]{{2,3}}{ws}\w*(?:{_KEYWORDS}))",
     )
 
 
@@ -182,14 +233,190 @@ def candidate_lines(lines: Mapping[int, str], quoted: bool = True) -> list[int]:
     long = [n for n, text in lines.items() if len(text) > LONG_LINE]
     short = [n for n, text in lines.items() if len(text) <= LONG_LINE]
     found = {short[i] for i in _passing([lines[n] for n in short], quoted)} if short else set()
-    found.update(n for n in long if _passing(pieces(lines[n]), quoted, first=True))  # its windows at once
+    found.update(n for n in long if _long_line(lines[n], quoted)[1])
     return sorted(found)
 
 
-def _passing(texts: list[str], quoted: bool, first: bool = False) -> set[int]:
+@functools.lru_cache(maxsize=2)
+def _long_line(line: str, quoted: bool) -> tuple[list[str], list[int]]:
+    """A line's pieces and those that pass: asked for by the pre-filter, then by the scan of the same line."""
+    parts = pieces(line)
+    return parts, passing_pieces(parts, quoted)
+
+
+def passing_pieces(parts: list[str], quoted: bool) -> list[int]:
+    """The indexes of the pieces of one line (as `pieces` cut it) that pass the pre-filter. A long line's
+    windows are first marked by what a passing window must hold (`_window_marks`), so the regular
+    expressions run over the few windows marked, not over the line twice."""
+    if len(parts) == 1:
+        return [0] if _passing(parts, quoted) else []
+    step = LONG_LINE // 2
+    text = "".join(part[:step] for part in parts[:-1]) + parts[-1]
+    chosen = sorted(_window_marks(text, len(parts), quoted))
+    if not chosen:
+        return []
+    return sorted(chosen[i] for i in _passing([parts[k] for k in chosen], quoted))
+
+
+def _window_marks(text: str, count: int, quoted: bool) -> set[int]:
+    """Which of the `count` windows of a long line (its text after `pieces`' whitespace cut) may pass: each
+    route of `_passing` needs, inside the window, a keyword part or marker, a literal marker, a vendor shape,
+    or a run of 23 base64 or 9 hex characters; each is looked for once over the line and checked where found.
+    A superset: a match inside a window is a match in the line (no pattern looks around), and whatever the
+    line's search finds at or over its start meets the window. Literals run as one search; the runs and the
+    digits over the line's bytes mapped to two values, at C speed."""
+    step = LONG_LINE // 2
+    marks: set[int] = set()
+
+    def mark(start: int, end: int) -> None:
+        marks.update(range(max(0, (start - LONG_LINE) // step + 1), min(count - 1, (end - 1) // step) + 1))
+
+    patterns = _patterns().long_lines
+    starting, ending = patterns.keyword_forms[quoted]
+    data = text.encode("utf-8", "surrogatepass")
+    lower = _folded(text).encode("utf-8", "surrogatepass").lower()
+    near = _Near(lower, text)
+    to_char = _CharPositions(lower)
+    for match in patterns.lower_literals.finditer(lower):
+        start = to_char(match.start())
+        end = start + len(match[0])
+        if match[0] in patterns.markers:
+            mark(start, end)
+            continue
+        # A keyword starts at most 13 characters before the part found (database_key), or inside it (a part
+        # the search stepped over); the compared form ends with one, at most a window before.
+        for at in range(max(0, start - 13), end):
+            found = starting.match(text, at)
+            if found:
+                mark(*found.span())
+        for found in ending.finditer(text, max(0, start - LONG_LINE), end + 16):
+            mark(*found.span())
+    to_char = _CharPositions(data)
+    for match in patterns.literals.finditer(data):
+        start = to_char(match.start())
+        end = start + len(match[0])
+        if match[0] in patterns.markers:
+            mark(start, end)
+            continue
+        for at in range(start, end):  # a shape may start inside the literal found
+            for shape in patterns.literal_shapes:
+                found = shape.match(text, at)
+                if found:
+                    mark(*found.span())
+    for table, least in zip(patterns.run_tables[:2], (23, 9), strict=True):
+        mapped = data.translate(table)
+        needle = b"x" * least
+        position = mapped.find(needle)
+        to_char = _CharPositions(data)
+        while position >= 0:
+            end = mapped.find(b" ", position)
+            end = len(mapped) if end < 0 else end
+            start = to_char(position)
+            run = data[position:end]
+            stop = start + len(run)
+            # A window holds part of the run: no more distinct characters (9 hex digits), no longer.
+            if len(set(run)) >= 9 if least == 9 else near.base64_run_may_pass(run, start, stop):
+                mark(start, stop)
+            elif least == 23:  # a telegram or discord token around it
+                around = (max(0, start - 11), start + len(run) + 8)
+                if any(shape.search(text, *around) for shape in patterns.run_shapes):
+                    mark(*around)
+            position = mapped.find(needle, end)
+    if not data.isascii():
+        # Discord's token may hold digits of any script (\d), which break a run of ASCII bytes: runs of
+        # 24 bytes that are base64 or not ASCII, holding some of the latter, are tried too.
+        mapped = data.translate(patterns.run_tables[2])
+        position = mapped.find(b"x" * 24)
+        to_char = _CharPositions(data)
+        while position >= 0:
+            end = mapped.find(b" ", position)
+            end = len(mapped) if end < 0 else end
+            if not data[position:end].isascii():
+                around = (to_char(position), to_char(end) + 8)
+                if patterns.run_shapes[1].search(text, *around):
+                    mark(*around)
+            position = mapped.find(b"x" * 24, end)
+    mapped = data.translate(patterns.digit_table)
+    position = mapped.find(b"0.0")
+    to_char = _CharPositions(data)
+    while position >= 0:  # an IP address: a digit, a dot and a digit, up to 2 digits before, 13 after
+        start = to_char(position)
+        around = (max(0, start - 2), start + 16)
+        if patterns.ip.search(text, *around):
+            mark(*around)
+        position = mapped.find(b"0.0", position + 1)
+    return marks
+
+
+def _folded(text: str) -> str:
+    """The text with the four characters that match an ASCII letter of a keyword case-insensitively (the
+    Kelvin sign, a long s, a dotted and a dotless i) made that letter: its bytes lower-cased by
+    `bytes.lower` then hold whatever `str.lower` and a case-insensitive search of the keywords would find,
+    at the same character positions."""
+    if not text.isascii():
+        for character, letter in (("\u212a", "k"), ("\u017f", "s"), ("\u0130", "i"), ("\u0131", "i")):
+            if character in text:  # str.translate with a mapping: a second per 5 MB
+                text = text.replace(character, letter)
+    return text
+
+
+class _Near:
+    """What the entropy plugins need around a run of base64 characters of a long line: where the keywords
+    they want near are (in the folded lower-cased bytes) is looked for once, when a run first asks."""
+
+    KEYWORDS: ClassVar[dict[str, bytes]] = {
+        "run": rb"key|pw|pass|token|aws",
+        "cloudant": rb"cl(?:ou(?:dant)?)?[-_]?(?:api)?(?:key|pw|pass|token)",
+    }
+
+    def __init__(self, lower: bytes, text: str) -> None:
+        self.lower = lower
+        self.text = text
+        self.found: dict[str, list[int]] = {}
+
+    def base64_run_may_pass(self, run: bytes, start: int, stop: int) -> bool:
+        """Can a window holding part of the run [start, stop) pass by it? A part has no more distinct
+        characters and is no longer: 23 distinct, or 40 long with key, pass, ... in the window, or 24
+        letters with cloudant's name in the window."""
+        if len(set(run)) >= 23:
+            return True
+        if len(run) >= 40 and self._any("run", start - LONG_LINE, stop + LONG_LINE):
+            return True
+        return (
+            len(run) >= 24
+            and self._any("cloudant", start - LONG_LINE, stop + LONG_LINE)
+            and _patterns().letters_24.search(self.text, start, stop) is not None
+        )
+
+    def _any(self, kind: str, start: int, stop: int) -> bool:
+        if kind not in self.found:
+            to_char = _CharPositions(self.lower)
+            self.found[kind] = [to_char(m.start()) for m in re.finditer(self.KEYWORDS[kind], self.lower)]
+        starts = self.found[kind]
+        i = bisect.bisect_left(starts, start)
+        return i < len(starts) and starts[i] < stop
+
+
+class _CharPositions:
+    """Byte positions of a text's UTF-8 bytes to character positions, asked in increasing order, each at
+    an ASCII byte or the start of a character."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.ascii = data.isascii()
+        self.byte = self.char = 0
+
+    def __call__(self, position: int) -> int:
+        if self.ascii:
+            return position
+        self.char += len(self.data[self.byte : position].decode("utf-8", "surrogatepass"))
+        self.byte = position
+        return self.char
+
+
+def _passing(texts: list[str], quoted: bool) -> set[int]:
     """Indexes of the texts (lines without newlines) that pass: each regular expression runs once over
-    all of them joined, which costs a fraction of running them line by line; none crosses a newline.
-    `first`: whether any passes is all that is asked, so the first found is enough."""
+    all of them joined, which costs a fraction of running them line by line; none crosses a newline."""
     patterns = _patterns()
     text = "\n".join(texts)
     lower = _lowered(text)
@@ -202,8 +429,6 @@ def _passing(texts: list[str], quoted: bool, first: bool = False) -> set[int]:
     keyword_lines = {at(m.start()) for m in patterns.keyword_part.finditer(lower)}
     keyword = patterns.keyword[quoted]
     found.update(i for i in keyword_lines if keyword.search(texts[i]))
-    if first and found:
-        return found
     for haystack, markers in ((text, LITERAL_MARKERS), (lower, LOWER_MARKERS), (text, ("://",))):
         for marker in markers:
             position = haystack.find(marker)
@@ -211,17 +436,8 @@ def _passing(texts: list[str], quoted: bool, first: bool = False) -> set[int]:
                 i = at(position)
                 if marker != "://" or "@" in texts[i]:  # basic_auth, and cloudant's URL form
                     found.add(i)
-                    if first:
-                        return found
                 position = haystack.find(marker, position + 1)
-    if first and found:
-        return found
     for shape in patterns.shapes:
-        if first:
-            match = shape.search(text)
-            if match:
-                return {at(match.start())}
-            continue
         found.update(at(m.start()) for m in shape.finditer(text))
     long_runs: set[int] = set()
     for run in patterns.base64_run.finditer(text):
@@ -249,7 +465,7 @@ def _lowered(text: str) -> str:
 
 def pieces(line: str) -> list[str]:
     """What detect-secrets sees of a line: whitespace runs shortened; a long line in overlapping windows."""
-    if len(line) > WHITESPACE_RUN:
+    if len(line) > WHITESPACE_RUN and ("\t" in line or " " * (WHITESPACE_RUN + 1) in line):
         line = _patterns().whitespace.sub(" " * WHITESPACE_RUN, line)
     if len(line) <= LONG_LINE:
         return [line]
@@ -539,12 +755,15 @@ def _scan_lines(
             continue
         full = lines[number - 1].rstrip()
         context = get_code_snippet(lines=lines, line_number=number)
-        parts = pieces(full)
+        if prefilter and len(full) > LONG_LINE:
+            parts, passing = _long_line(full, quoted)
+        else:
+            parts = pieces(full)
+            passing = [i for i, part in enumerate(parts) if not prefilter or _passing([part], quoted)]
         if len(parts) > 1 and filters.out(("line",), filename=path, line=parts[-1], context=context):
             continue  # a pragma at the end of a long line covers all of it
-        for part in parts:
-            if prefilter and not _passing([part], quoted):
-                continue
+        for index in passing:
+            part = parts[index]
             if filters.out(("line",), filename=path, line=part, context=context):
                 continue
             for plugin in plugins:
