@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Literal, NamedTuple
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Literal, NamedTuple, overload
 
 Status = Literal["A", "M", "D", "R", "C", "T"]
 Source = Literal["staged", "commit"]
@@ -17,17 +18,100 @@ class AddedLine(NamedTuple):
     text: str
 
 
+class AddedText(Sequence[AddedLine]):
+    """The added lines of a file added whole, held as its text (the lines joined by newlines): a 50 MB
+    file is one string, not three million AddedLines, which are made only when the lines are walked."""
+
+    __slots__ = ("first", "length", "text")
+
+    def __init__(self, text: str, first: int = 1) -> None:
+        self.text = text
+        self.first = first  # the number of its first line
+        self.length = text.count("\n") + 1
+
+    def numbers(self) -> range:
+        return range(self.first, self.first + self.length)
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, index: int) -> AddedLine: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[AddedLine, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> AddedLine | tuple[AddedLine, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        i = range(self.length)[index]
+        start = 0
+        for _ in range(i):
+            start = self.text.index("\n", start) + 1
+        end = self.text.find("\n", start)
+        return AddedLine(self.first + i, self.text[start : None if end < 0 else end])
+
+    def __iter__(self) -> Iterator[AddedLine]:
+        return map(AddedLine, itertools.count(self.first), self.text.split("\n"))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other: Sequence[AddedLine]) -> tuple[AddedLine, ...]:
+        return (*self, *other)
+
+    def __radd__(self, other: Sequence[AddedLine]) -> tuple[AddedLine, ...]:
+        return (*other, *self)
+
+    def __repr__(self) -> str:
+        return f"AddedText({self.length} lines from {self.first})"
+
+
+class LinesByNumber(Mapping[int, str]):
+    """An AddedText's lines by number; the text is split when a line is first asked for."""
+
+    def __init__(self, added: AddedText) -> None:
+        self.added = added
+        self._lines: list[str] | None = None
+
+    def __getitem__(self, number: int) -> str:
+        if number not in self:
+            raise KeyError(number)
+        if self._lines is None:
+            self._lines = self.added.text.split("\n")
+        return self._lines[number - self.added.first]
+
+    def __contains__(self, number: object) -> bool:
+        return number in self.added.numbers()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.added.numbers())
+
+    def __len__(self) -> int:
+        return self.added.length
+
+
+def lines_by_number(added: Sequence[AddedLine]) -> Mapping[int, str]:
+    """The added lines' texts by number; an AddedText's without making its lines."""
+    if isinstance(added, AddedText):
+        return LinesByNumber(added)
+    return {a.number: a.text for a in added}
+
+
 class FileChange(NamedTuple):
     path: str
     status: Status
     old_path: str | None = None  # set on renames and copies
     binary: bool = False
-    added: tuple[AddedLine, ...] = ()
+    added: Sequence[AddedLine] = ()  # a tuple, or an AddedText for a file added whole
     new_blob: str | None = None  # object id of the new content (None when deleted)
     old_blob: str | None = None  # object id of the old content (None when added)
     # Lines the change wrote whose content it removed elsewhere (moved or reformatted): not new, so no
     # line rule judges them; the file is still changed (its syntax is still judged).
-    moved: tuple[AddedLine, ...] = ()
+    moved: Sequence[AddedLine] = ()
 
     @property
     def writes_lines(self) -> bool:

@@ -7,7 +7,6 @@ model earns its cost (resolving and validating revisions for ranges).
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from djgate import log
-from djgate.changeset import AddedLine, ChangeSet, FileChange
+from djgate.changeset import AddedLine, AddedText, ChangeSet, FileChange
 from djgate.errors import DjgateError
 from djgate.project import App, app_pathspecs, discover_apps, is_app_listing, is_app_source
 
@@ -479,7 +478,7 @@ class GitRepo:
                 added = whole_file(change.path, change.new_blob or "", data).added
             else:
                 patch = self.run(["diff", *TEXT_PATCH_OPTIONS, change.old_blob, change.new_blob or ""])
-                added = tuple(_added_lines(patch))
+                added = _added_lines(patch)
             judged.append(change._replace(binary=False, added=added))
         return tuple(judged)
 
@@ -666,10 +665,10 @@ def merge_changes(diffs: Sequence[bytes]) -> list[FileChange]:
         return []
     parsed = [parse_diff(diff, keep=common) for diff in diffs]
     added = _common_numbers(parsed, lambda change: change.added)
-    written = _common_numbers(parsed, lambda change: change.added + change.moved)
+    written = _common_numbers(parsed, lambda change: (*change.added, *change.moved))
     kept = []
     for change in parsed[0]:
-        lines = sorted(change.added + change.moved)
+        lines = sorted((*change.added, *change.moved))
         kept.append(
             change._replace(
                 added=tuple(a for a in lines if (change.path, a.number) in added),
@@ -680,7 +679,7 @@ def merge_changes(diffs: Sequence[bytes]) -> list[FileChange]:
 
 
 def _common_numbers(
-    parsed: list[list[FileChange]], lines: Callable[[FileChange], tuple[AddedLine, ...]]
+    parsed: list[list[FileChange]], lines: Callable[[FileChange], Iterable[AddedLine]]
 ) -> set[tuple[str, int]]:
     """(path, line number) pairs that every parent's diff has among these lines."""
     return set.intersection(*({(c.path, a.number) for c in changes for a in lines(c)} for changes in parsed))
@@ -771,7 +770,7 @@ def _file_change(meta: list[bytes], paths: list[bytes], status: str, patch: byte
     old_mode, new_mode, old_oid, new_oid = meta[0], meta[1], meta[2].decode(), meta[3].decode()
     binary = b"\nBinary files " in patch or b"\nGIT binary patch" in patch
     special = old_mode in SPECIAL_MODES or new_mode in SPECIAL_MODES
-    added = () if binary or special else tuple(_added_lines(patch))
+    added = () if binary or special else _added_lines(patch)
     kind: Any = status if status in ("A", "M", "D", "R", "C", "T") else "M"
     return FileChange(
         path=os.fsdecode(paths[-1]),
@@ -789,25 +788,21 @@ def whole_file(path: str, oid: str, data: bytes) -> FileChange:
     not Python source): none."""
     if b"\0" in data[:BINARY_PROBE] and not path.endswith(PYTHON_SUFFIX):
         return FileChange(path, "A", binary=True, new_blob=oid)
-    lines = data.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()  # the end of the last line, not a line
-    added = tuple(AddedLine(n, line.decode("utf-8", "replace")) for n, line in enumerate(lines, 1))
-    return FileChange(path, "A", added=added, new_blob=oid)
+    text = data.decode("utf-8", "replace")
+    text = text[:-1] if text.endswith("\n") else text  # the end of the last line, not a line
+    return FileChange(path, "A", added=AddedText(text) if data else (), new_blob=oid)
 
 
-def _added_lines(patch: bytes) -> Iterable[AddedLine]:
+def _added_lines(patch: bytes) -> Sequence[AddedLine]:
     """The `+` lines of a patch with their numbers in the new file. Counted from each hunk's header: any
     context line inside a hunk (` `, or empty under diff.suppressBlankEmpty) moves the count on too."""
     whole = _added_file(patch)
-    if whole is not None:
-        return whole
-    return _hunk_lines(patch)
+    return whole if whole is not None else tuple(_hunk_lines(patch))
 
 
-def _added_file(patch: bytes) -> list[AddedLine] | None:
-    """The lines of a patch that adds a whole file (one hunk, nothing removed), decoded and split at once
-    (a 50 MB file added: seconds less than line by line); None for any other patch."""
+def _added_file(patch: bytes) -> AddedText | None:
+    """The lines of a patch that adds a whole file (one hunk, nothing removed), as one text (a 50 MB file
+    added: one string, not millions of lines); None for any other patch."""
     start = patch.find(b"\n@@ -0,0 +")
     if start < 0 or patch.find(b"\n@@", start + 1) >= 0:
         return None
@@ -816,12 +811,12 @@ def _added_file(patch: bytes) -> list[AddedLine] | None:
     if match is None or header_end < 0:
         return None
     text = patch[header_end + 1 :].decode("utf-8", "replace").removesuffix("\n")
-    lines = text.split("\n")
-    if lines and lines[-1].startswith("\\"):  # "\\ No newline at end of file"
-        lines.pop()
-    if not lines or not lines[0].startswith("+") or text.count("\n+") < len(lines) - 1:
+    last = text.rfind("\n") + 1
+    if text.startswith("\\", last):  # "\\ No newline at end of file"
+        text = text[: max(0, last - 1)]
+    if not text.startswith("+") or text.count("\n+") != text.count("\n"):
         return None
-    return list(map(AddedLine, itertools.count(int(match[2])), [line[1:] for line in lines]))
+    return AddedText(text[1:].replace("\n+", "\n"), int(match[2]))
 
 
 def _hunk_lines(patch: bytes) -> Iterator[AddedLine]:

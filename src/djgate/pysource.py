@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from djgate import log
-from djgate.changeset import ChangeSet, FileChange
+from djgate.changeset import AddedText, ChangeSet, FileChange
 from djgate.globs import GlobSet
 
 if TYPE_CHECKING:
@@ -377,6 +377,8 @@ def _outlines(context: Context, files: list[FileChange], contents: dict[str, byt
 
 def _added(change: FileChange) -> tuple[int, ...]:
     """The numbers of the lines a change adds to a file, sorted (as PySource.added holds them)."""
+    if isinstance(change.added, AddedText):
+        return tuple(change.added.numbers())
     return tuple(sorted({a.number for a in change.added}))
 
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from djgate.changeset import lines_by_number
 from djgate.findings import Finding
 from djgate.globs import GlobSet
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from djgate.rules import Context
 
 IGNORE_COMMENT = r"(?i)djgate:\s*ignore\[([^\]\n]*)\]"  # compiled on first use, by re
@@ -35,7 +38,7 @@ class Suppressions:
     def __init__(self, context: Context) -> None:
         self.context = context
         self.by_path = [(GlobSet([glob]), codes) for glob, codes in context.config.per_path_ignores.items()]
-        self._lines: dict[str, dict[int, str]] = {}  # path -> the added lines, by number
+        self._lines: dict[str, Mapping[int, str]] = {}  # path -> the added lines, by number
         self._read: dict[str, list[str]] = {}
 
     def hides(self, finding: Finding) -> bool:
@@ -53,7 +56,7 @@ class Suppressions:
         call), else from the file's content."""
         if path not in self._lines:
             change = next((f for f in self.context.changeset.files if f.path == path), None)
-            self._lines[path] = {a.number: a.text for a in change.added} if change else {}
+            self._lines[path] = lines_by_number(change.added) if change else {}
         text = self._lines[path].get(number)
         if text is None:
             if path not in self._read:  # a file of the change, else any file of the judged tree

@@ -336,7 +336,7 @@ def irreversible_migration(context: Context) -> Iterator[Finding]:
     if _no_migrations_touched(context):
         return
     added = facts(context).added
-    written = written_lines(context)
+    written = written_lines(context, added)
     flagged: set[tuple[str, int]] = set()
     for migration in added:
         for line, end, what, reverse in _irreversible_calls(migration.operations):
@@ -371,10 +371,13 @@ def irreversible_migration(context: Context) -> Iterator[Finding]:
         )
 
 
-def written_lines(context: Context) -> dict[str, set[int]]:
-    """The lines the change writes, by path: the operations of an added migration, and those an edit of a
-    migration this branch added writes (the rest was judged when it was added)."""
-    return {f.path: {a.number for a in f.added + f.moved} for f in context.changeset.files}
+def written_lines(context: Context, migrations: Iterable[MigrationFile]) -> dict[str, set[int]]:
+    """The lines the change writes in these migrations, by path: the operations of an added migration,
+    and those an edit of a migration this branch added writes (the rest was judged when it was added)."""
+    paths = {m.path for m in migrations}
+    return {
+        f.path: {a.number for a in (*f.added, *f.moved)} for f in context.changeset.files if f.path in paths
+    }
 
 
 def _irreversible_calls(operations: Iterable[ast.expr]) -> Iterator[tuple[int, int, str, str]]:
@@ -651,7 +654,7 @@ def deploy_unsafe_migration(context: Context) -> Iterator[Finding]:
     if _no_migrations_touched(context):
         return
     known = facts(context)
-    written = written_lines(context)
+    written = written_lines(context, known.added)
     for migration in known.added:
         history = _history_before(known, migration)
         for found in unsafe_operations(migration, history):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from djgate.changeset import ChangeSet, FileChange
+from djgate.changeset import ChangeSet, FileChange, lines_by_number
 from djgate.findings import Finding, Severity
 from djgate.globs import GlobSet
 from djgate.pysource import PySource, python_sources
@@ -122,7 +122,7 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     baseline_path = secretscan.BASELINE
     baseline = secretscan.read_baseline(context.path_contents([baseline_path]).get(baseline_path))
     prefilter = secretscan.prefilter_applies(baseline)
-    added = {f.path: {a.number: a.text for a in f.added} for f in files}
+    added = {f.path: lines_by_number(f.added) for f in files}
     wanted = {}
     for path, lines in added.items():
         numbers = secretscan.wanted_lines(path, lines, prefilter)
@@ -152,7 +152,7 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
 
 
 def _credentials_by_line(
-    found: list[FoundSecret], added: dict[str, dict[int, str]], context: Context
+    found: list[FoundSecret], added: dict[str, Mapping[int, str]], context: Context
 ) -> dict[tuple[str, int], list[FoundSecret]]:
     """What detect-secrets found that is a credential, by line: values read from the environment, names,
     hashes and encrypted blobs pass (secretvalues), and so do the settings lines DJG402 reports (but for
