@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from djgate.changeset import LinesByNumber
 from djgate.errors import DjgateError
 
 BASELINE = ".secrets.baseline"
@@ -191,6 +192,7 @@ class _LongLinePatterns:
             bytes(ord("x") if chr(byte) in chars or byte > high else ord(" ") for byte in range(256))
             for chars, high in ((BASE64_CHARS, 255), (HEX_CHARS, 255), (BASE64_CHARS, 127))
         )
+        self.newline_table = bytes(ord("\n") if byte == ord("\n") else ord("x") for byte in range(256))
         self.digit_table = bytes(  # digits to "0", a dot stays, any other byte to " "
             ord("0") if b"0"[0] <= byte <= b"9"[0] else byte if byte == b"."[0] else ord(" ")
             for byte in range(256)
@@ -230,11 +232,76 @@ def is_candidate(line: str, quoted: bool = True) -> bool:
 
 def candidate_lines(lines: Mapping[int, str], quoted: bool = True) -> list[int]:
     """The numbers of the lines that pass the pre-filter (see `is_candidate`)."""
+    if isinstance(lines, LinesByNumber) and len(lines.added.text) >= LARGE_TEXT:
+        return _text_candidates(lines.added.text, lines.added.first, quoted)
     long = [n for n, text in lines.items() if len(text) > LONG_LINE]
     short = [n for n, text in lines.items() if len(text) <= LONG_LINE]
     found = {short[i] for i in _passing([lines[n] for n in short], quoted)} if short else set()
     found.update(n for n in long if _long_line(lines[n], quoted)[1])
     return sorted(found)
+
+
+LARGE_TEXT = 1 << 20  # characters: a file added whole this large is searched as one text, not line by line
+
+
+def _text_candidates(text: str, first: int, quoted: bool) -> list[int]:
+    """`candidate_lines` of a large file added whole, from its text (its lines joined by newlines, the first
+    numbered `first`): the spans `_trigger_spans` finds mark the lines that may pass, which alone are
+    filtered; the lines longer than LONG_LINE as `_long_line` does. Neither the lines nor a number per line
+    is made: a 50 MB file costs a few passes over its bytes."""
+    data = text.encode("utf-8", "surrogatepass")
+    long: dict[int, int] = {}  # line index -> where it starts
+    mapped = data.translate(_patterns().long_lines.newline_table)
+    needle = b"x" * (LONG_LINE + 1)  # so many bytes: a superset of the lines of so many characters
+    position = mapped.find(needle)
+    to_char, newlines = _CharPositions(data), _Newlines(text)
+    while position >= 0:
+        end = mapped.find(b"\n", position)
+        end = len(mapped) if end < 0 else end
+        at = to_char(position)
+        start = text.rfind("\n", 0, at) + 1
+        if to_char(end) - start > LONG_LINE:
+            long[newlines.line_of(at)] = start
+        position = mapped.find(needle, end)
+    marked: dict[int, int] = {}  # line index -> a position in it
+    newlines = _Newlines(text)
+    for start, end in sorted(_trigger_spans(text, quoted)):
+        index = newlines.line_of(start)
+        marked.setdefault(index, start)
+        newline = text.find("\n", start, end)
+        while newline >= 0:  # a span over the end of a line (a shape searched around a run) meets the next
+            index += 1
+            marked.setdefault(index, newline + 1)
+            newline = text.find("\n", newline + 1, end)
+    short = sorted(marked.keys() - long.keys())
+    found = (
+        {short[i] for i in _passing([_line_at(text, marked[i]) for i in short], quoted)} if short else set()
+    )
+    found.update(i for i, start in long.items() if _long_line(_line_at(text, start), quoted)[1])
+    return sorted(first + i for i in found)
+
+
+def _line_at(text: str, position: int) -> str:
+    """The line of the text that holds this position (a newline ends the line before it)."""
+    end = text.find("\n", position)
+    return text[text.rfind("\n", 0, position) + 1 : None if end < 0 else end]
+
+
+class _Newlines:
+    """The line index of a position in a text, asked for in order (or a little back): the newlines between
+    it and the last position asked for are counted."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.position = self.index = 0
+
+    def line_of(self, position: int) -> int:
+        if position >= self.position:
+            self.index += self.text.count("\n", self.position, position)
+        else:
+            self.index -= self.text.count("\n", position, self.position)
+        self.position = position
+        return self.index
 
 
 @functools.lru_cache(maxsize=2)
@@ -259,18 +326,24 @@ def passing_pieces(parts: list[str], quoted: bool) -> list[int]:
 
 
 def _window_marks(text: str, count: int, quoted: bool) -> set[int]:
-    """Which of the `count` windows of a long line (its text after `pieces`' whitespace cut) may pass: each
-    route of `_passing` needs, inside the window, a keyword part or marker, a literal marker, a vendor shape,
-    or a run of 23 base64 or 9 hex characters; each is looked for once over the line and checked where found.
-    A superset: a match inside a window is a match in the line (no pattern looks around), and whatever the
-    line's search finds at or over its start meets the window. Literals run as one search; the runs and the
-    digits over the line's bytes mapped to two values, at C speed."""
+    """Which of the `count` windows of a long line (its text after `pieces`' whitespace cut) may pass: those
+    that meet a span `_trigger_spans` found."""
     step = LONG_LINE // 2
     marks: set[int] = set()
-
-    def mark(start: int, end: int) -> None:
+    for start, end in _trigger_spans(text, quoted):
         marks.update(range(max(0, (start - LONG_LINE) // step + 1), min(count - 1, (end - 1) // step) + 1))
+    return marks
 
+
+def _trigger_spans(text: str, quoted: bool) -> list[tuple[int, int]]:
+    """Spans of the text that a window or line must meet to pass: each route of `_passing` needs a keyword
+    part or marker, a literal marker, a vendor shape, or a run of 23 base64 or 9 hex characters; each is
+    looked for once over the text and checked where found. A superset: a match inside a window or line is a
+    match in the text (no pattern looks around or crosses a newline), and whatever the text's search finds
+    at or over its start meets it. Literals run as one search; the runs and the digits over the text's
+    bytes mapped to two values, at C speed."""
+    spans: list[tuple[int, int]] = []
+    mark = spans.append
     patterns = _patterns().long_lines
     starting, ending = patterns.keyword_forms[quoted]
     data = text.encode("utf-8", "surrogatepass")
@@ -281,28 +354,28 @@ def _window_marks(text: str, count: int, quoted: bool) -> set[int]:
         start = to_char(match.start())
         end = start + len(match[0])
         if match[0] in patterns.markers:
-            mark(start, end)
+            mark((start, end))
             continue
         # A keyword starts at most 13 characters before the part found (database_key), or inside it (a part
         # the search stepped over); the compared form ends with one, at most a window before.
         for at in range(max(0, start - 13), end):
             found = starting.match(text, at)
             if found:
-                mark(*found.span())
+                mark(found.span())
         for found in ending.finditer(text, max(0, start - LONG_LINE), end + 16):
-            mark(*found.span())
+            mark(found.span())
     to_char = _CharPositions(data)
     for match in patterns.literals.finditer(data):
         start = to_char(match.start())
         end = start + len(match[0])
         if match[0] in patterns.markers:
-            mark(start, end)
+            mark((start, end))
             continue
         for at in range(start, end):  # a shape may start inside the literal found
             for shape in patterns.literal_shapes:
                 found = shape.match(text, at)
                 if found:
-                    mark(*found.span())
+                    mark(found.span())
     for table, least in zip(patterns.run_tables[:2], (23, 9), strict=True):
         mapped = data.translate(table)
         needle = b"x" * least
@@ -316,11 +389,11 @@ def _window_marks(text: str, count: int, quoted: bool) -> set[int]:
             stop = start + len(run)
             # A window holds part of the run: no more distinct characters (9 hex digits), no longer.
             if len(set(run)) >= 9 if least == 9 else near.base64_run_may_pass(run, start, stop):
-                mark(start, stop)
+                mark((start, stop))
             elif least == 23:  # a telegram or discord token around it
                 around = (max(0, start - 11), start + len(run) + 8)
                 if any(shape.search(text, *around) for shape in patterns.run_shapes):
-                    mark(*around)
+                    mark(around)
             position = mapped.find(needle, end)
     if not data.isascii():
         # Discord's token may hold digits of any script (\d), which break a run of ASCII bytes: runs of
@@ -334,7 +407,7 @@ def _window_marks(text: str, count: int, quoted: bool) -> set[int]:
             if not data[position:end].isascii():
                 around = (to_char(position), to_char(end) + 8)
                 if patterns.run_shapes[1].search(text, *around):
-                    mark(*around)
+                    mark(around)
             position = mapped.find(b"x" * 24, end)
     mapped = data.translate(patterns.digit_table)
     position = mapped.find(b"0.0")
@@ -343,9 +416,9 @@ def _window_marks(text: str, count: int, quoted: bool) -> set[int]:
         start = to_char(position)
         around = (max(0, start - 2), start + 16)
         if patterns.ip.search(text, *around):
-            mark(*around)
+            mark(around)
         position = mapped.find(b"0.0", position + 1)
-    return marks
+    return spans
 
 
 def _folded(text: str) -> str:
