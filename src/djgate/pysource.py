@@ -107,10 +107,22 @@ class PySource:
     _touched: list[tuple[ast.AST, Parents | None]] | None = field(default=None, repr=False)
     _statements: list[tuple[ast.stmt, Parents]] | None = field(default=None, repr=False)
     _added_text: str | None = field(default=None, repr=False)
+    _trees: Trees | None = field(default=None, repr=False)  # the ChangeSet's budget of kept trees
+    _dropped: bool = field(default=False, repr=False)  # it parsed; its tree was dropped (see Trees)
 
     @property
     def tree(self) -> ast.Module | None:
-        """The whole file's syntax tree (None when it does not parse), parsed now if it was outlined."""
+        """The whole file's syntax tree (None when it does not parse), parsed now if it was outlined or
+        dropped."""
+        if self._trees is not None and self.whole is not None:
+            self._trees.used(self)
+        if self.whole is None and self._dropped and self.text is not None:
+            from djgate.analyses import parse_tree
+
+            self.whole = parse_tree(self.text)  # it parsed before
+            self._dropped = False
+            if self._trees is not None:
+                self._trees.used(self)
         if self.whole is None and self.outlined is not None and self.text is not None:
             from djgate.analyses import parse_tree
 
@@ -125,11 +137,16 @@ class PySource:
         """What the rules read of the module besides every function: the touched statements whole, and
         the module-level statements (imports, assignments, `if`/`try` blocks) whole; the whole tree when
         there is no outline."""
-        return self.outlined if self.outlined is not None else self.whole
+        return self.outlined if self.outlined is not None else self.tree
 
     @property
     def parsed(self) -> bool:
-        return self.whole is not None or self.outlined is not None
+        return self.whole is not None or self.outlined is not None or self._dropped
+
+    def drop_tree(self) -> None:
+        """Let the whole tree go (and what was walked of it); it is parsed again when asked for."""
+        if self.whole is not None:
+            self.whole, self._touched, self._statements, self._dropped = None, None, None, True
 
     @property
     def lines(self) -> list[str]:
@@ -233,6 +250,45 @@ class PySource:
         return [f for f in touched if id(f) not in outer]
 
 
+class Trees:
+    """The whole syntax trees a ChangeSet's Python files keep between rules, within a budget of their texts'
+    size (a tree takes some 30 times its text): a commit of a thousand modules holds a few of their trees,
+    not all. A tree made when the budget is spent is dropped at once; between rules, the least recently
+    read go until the rest fit. A rule reading a dropped tree parses it again and holds it to its end."""
+
+    BUDGET = 1_000_000  # characters of text: some 30 MB of trees
+
+    def __init__(self) -> None:
+        self.kept: dict[int, PySource] = {}  # id -> source, least recently read first
+        self.size = 0  # characters of the kept sources' texts
+
+    def add(self, source: PySource) -> None:
+        """A source just made: its tree is kept if the budget allows."""
+        source._trees = self
+        if source.whole is not None:
+            if self.size + len(source.text or "") > self.BUDGET:
+                source.drop_tree()
+            else:
+                self.used(source)
+
+    def used(self, source: PySource) -> None:
+        if self.kept.pop(id(source), None) is None:
+            self.size += len(source.text or "")
+        self.kept[id(source)] = source
+
+    def trim(self) -> None:
+        while self.size > self.BUDGET and self.kept:
+            oldest = self.kept.pop(next(iter(self.kept)))
+            self.size -= len(oldest.text or "")
+            oldest.drop_tree()
+
+
+def trim_trees(context: Context) -> None:
+    """Between rules: the trees past the ChangeSet's budget go (see Trees)."""
+    if context.memo is not None and "pysource.trees" in context.memo:
+        context.memo["pysource.trees"].trim()
+
+
 def _touches(lines: Sequence[int], first: int, last: int) -> bool:
     i = bisect.bisect_left(lines, first)
     return i < len(lines) and lines[i] <= last
@@ -323,6 +379,7 @@ def python_sources(context: Context, want: Callable[[str], bool] | None = None) 
     parsed on first request, once per ChangeSet (the context's memo), whichever family asks first."""
     changeset = context.changeset
     parsed: dict[str, PySource] = context.kept("pysource", dict)
+    trees: Trees = context.kept("pysource.trees", Trees)
     files = [f for f in changed_python_files(changeset) if want is None or want(f.path)]
     missing = [f for f in files if f.path not in parsed]
     if missing:
@@ -334,6 +391,7 @@ def python_sources(context: Context, want: Callable[[str], bool] | None = None) 
                 # is judged once, and keeping its tree only made the collector's walks longer.
                 parsed[f.path] = outlines.get(f.path) or parse_source(f.path, contents[f.path], _added(f))
                 _remember_spans(context, f, parsed[f.path])
+                trees.add(parsed[f.path])
         refused = [s for f in missing if (s := parsed.get(f.path)) and s.error and s.error.syntax]
         if refused:
             _ask_project_python(context, refused)

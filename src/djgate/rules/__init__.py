@@ -153,6 +153,10 @@ def run_rules(context: Context, families: Iterable[str]) -> Iterator[Finding]:
         if rule_.needs_message and context.message is None:
             continue
         yield from settle(context, rule_.check(context), suppressions)
+        if context.memo is not None and "pysource.trees" in context.memo:
+            from djgate.pysource import trim_trees
+
+            trim_trees(context)
 
 
 def settle(
