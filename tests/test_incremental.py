@@ -1,4 +1,4 @@
-"""Incremental parsing (djgate.incremental) against whole-file parsing: on real modules (the standard
+"""Incremental parsing (djgate.rules.incremental) against whole-file parsing: on real modules (the standard
 library's and djgate's own) and random edits, an outline, when one is made, holds exactly the statements a
 whole parse gives for the touched region and the module level, and the file parses whole; and the hooks
 give the same verdicts either way."""
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from djgate.incremental import Span, outline, spans_of
+from djgate.rules.incremental import Span, outline, spans_of
 
 from .conftest import Repo, djgate_process
 
@@ -269,7 +269,7 @@ def test_a_spans_cache_that_cannot_be_read_is_empty(shop: Repo) -> None:
 
 
 def test_the_spans_cache_keeps_the_most_recent_entries(tmp_path: Path) -> None:
-    from djgate.incremental import SpanCache
+    from djgate.rules.incremental import SpanCache
 
     cache = SpanCache(tmp_path / "spans")
     cache.LIMIT = 3

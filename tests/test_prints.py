@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from djgate.pysource import parse_source
 from djgate.rules.prints import is_test_file, noqa_allows
+from djgate.rules.pysource import parse_source
 
 from .conftest import Repo, family_codes, family_findings
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from djgate import secretscan
+from djgate.rules import secretscan
 from djgate.rules.secrets import env_is_ignored, is_dev_settings, is_secret_file, is_settings_module
 from djgate.tokens import masked as mask
 

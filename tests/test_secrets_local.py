@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from djgate import secretscan
+from djgate.rules import secretscan
 
 from .conftest import Repo, family_findings
 from .shapes import manifest

@@ -11,7 +11,7 @@ import functools
 import pytest
 
 from djgate.rules.secrets import is_test_settings
-from djgate.secretvalues import high_confidence, relaxed_place
+from djgate.rules.secretvalues import high_confidence, relaxed_place
 
 from .conftest import Repo, family_findings
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from djgate.pysource import PySource, Trees, parse_source
+from djgate.rules.pysource import PySource, Trees, parse_source
 
 from .conftest import Repo
 

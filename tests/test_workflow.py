@@ -2670,7 +2670,7 @@ def test_a_50000_line_module(shop: Repo, djgate) -> None:  # type: ignore[no-unt
 def test_touched_statements_enter_every_block_but_no_expression() -> None:
     import ast
 
-    from djgate.pysource import parse_source
+    from djgate.rules.pysource import parse_source
 
     source = (
         "class A:\n"  # 1

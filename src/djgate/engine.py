@@ -67,7 +67,7 @@ class RepoFacts:
         self._missing: set[str] = set()  # names git answered "missing" for: not asked again
         self._python: ProjectPython | None = None
         self.analyses = Analyses()  # what rules compute from contents, shared by the run's ChangeSets
-        from djgate.incremental import SpanCache
+        from djgate.rules.incremental import SpanCache
 
         self.spans = SpanCache(repo.git_dir / "djgate" / "spans")  # for parsing long modules incrementally
 

@@ -17,8 +17,8 @@ from djgate.project import AppMap
 if TYPE_CHECKING:
     from djgate.analyses import Analyses
     from djgate.django.verdict import DjangoVerdict
-    from djgate.incremental import SpanCache
     from djgate.pyversion import ProjectPython
+    from djgate.rules.incremental import SpanCache
     from djgate.suppress import Suppressions
 
 PathFacts = Callable[[Iterable[str]], set[str]]
@@ -51,7 +51,7 @@ class Context(NamedTuple):
     memo: dict[str, Any] | None = None
     # What is computed from a file's content, shared by every ChangeSet of the run (see djgate.analyses).
     analyses: Analyses | None = None
-    # Where the top-level statements of contents parsed before are (djgate.incremental); None: parse whole.
+    # Where the top-level statements of contents parsed before are (rules.incremental); None: parse whole.
     spans: SpanCache | None = None
 
     def kept(self, key: str, make: Callable[[], T]) -> T:
@@ -154,7 +154,7 @@ def run_rules(context: Context, families: Iterable[str]) -> Iterator[Finding]:
             continue
         yield from settle(context, rule_.check(context), suppressions)
         if context.memo is not None and "pysource.trees" in context.memo:
-            from djgate.pysource import trim_trees
+            from djgate.rules.pysource import trim_trees
 
             trim_trees(context)
 

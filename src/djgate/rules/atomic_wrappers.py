@@ -15,8 +15,8 @@ import posixpath
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
-from djgate.pysource import PySource, dotted
 from djgate.rules import Context
+from djgate.rules.pysource import PySource, dotted
 from djgate.rules.workflow_facts import FunctionFacts, last_name, mentions_atomic
 
 if TYPE_CHECKING:
@@ -288,7 +288,7 @@ class AtomicWrappers:
 
 
 def _same(node: ast.AST, other: ast.AST | None) -> bool:
-    """The same statement of the file, whether from its whole tree or its outline (djgate.incremental)."""
+    """The same statement of the file, whether from its whole tree or its outline (rules.incremental)."""
     return (
         other is not None
         and type(node) is type(other)

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from djgate.analyses import parse_tree
 from djgate.findings import Finding
-from djgate.pysource import dotted
 from djgate.rules import Context, rule
+from djgate.rules.pysource import dotted
 from djgate.rules.workflow_facts import MANAGERS, describe, last_name
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from djgate.findings import Finding
 from djgate.globs import GlobSet
-from djgate.pysource import Parents, PySource, dotted, is_migration, is_test_file, python_sources
 from djgate.rules import Context, rule
+from djgate.rules.pysource import Parents, PySource, dotted, is_migration, is_test_file, python_sources
 
 if TYPE_CHECKING:
     import ast

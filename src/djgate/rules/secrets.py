@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 from djgate.changeset import ChangeSet, FileChange, lines_by_number
 from djgate.findings import Finding, Severity
 from djgate.globs import GlobSet
-from djgate.pysource import PySource, python_sources
 from djgate.rules import Context, rule
+from djgate.rules.pysource import PySource, python_sources
 from djgate.tokens import masked
 
 if TYPE_CHECKING:
     import ast
 
-    from djgate.secretscan import FoundSecret
+    from djgate.rules.secretscan import FoundSecret
 
 ENV_TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist")
 KEY_FILE_SUFFIXES = (".pem", ".key", ".p12", ".pfx")
@@ -108,7 +108,7 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
 
     A recorded commit's message (in `check-range`) is searched for known tokens too: a message is in
     every clone like a file. Whatever djgate prints of a commit's text shows such a token masked."""
-    from djgate import secretscan
+    from djgate.rules import secretscan
 
     yield from _message_tokens(context)
 
@@ -133,7 +133,7 @@ def hardcoded_secret(context: Context) -> Iterator[Finding]:
     contents = context.contents(list(wanted))
     to_scan = [secretscan.FileToScan(p, added[p], contents.get(p)) for p in wanted]
     by_line = _credentials_by_line(secretscan.scan(to_scan, wanted, baseline, prefilter), added, context)
-    from djgate import secretvalues  # only when detect-secrets found something
+    from djgate.rules import secretvalues  # only when detect-secrets found something
 
     # One finding per line, naming every plugin that saw something there; the longest value is shown (some
     # plugins report only a token's prefix, as GitHub's does).
@@ -157,7 +157,8 @@ def _credentials_by_line(
     """What detect-secrets found that is a credential, by line: values read from the environment, names,
     hashes and encrypted blobs pass (secretvalues), and so do the settings lines DJG402 reports (but for
     a high-confidence token on a line where DJG402 gives only a notice)."""
-    from djgate import log, secretscan, secretvalues
+    from djgate import log
+    from djgate.rules import secretscan, secretvalues
 
     left_to_settings = _settings_lines(context)
     by_line: dict[tuple[str, int], list[FoundSecret]] = {}
@@ -335,7 +336,7 @@ def _reported(source: PySource) -> list[SettingSecret]:
 def secret_like(secret: SettingSecret) -> bool:
     """Does the value look like a secret? Not a template placeholder (`{{ db_password }}`), nor, under a
     name whose only secret word is KEY (`CELERY_TASK_DEFAULT_ROUTING_KEY`), a name such as 'task.default'."""
-    from djgate import secretvalues  # only for a literal found in a settings module
+    from djgate.rules import secretvalues  # only for a literal found in a settings module
 
     value = secret.value.strip()
     if secretvalues.is_templated(value):

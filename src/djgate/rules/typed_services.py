@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from djgate.findings import Finding
-from djgate.pysource import Parents, PySource, dotted
 from djgate.rules import Context, rule
+from djgate.rules.pysource import Parents, PySource, dotted
 from djgate.rules.workflow_facts import last_name
 
 if TYPE_CHECKING:

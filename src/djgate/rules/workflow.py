@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from djgate.findings import Finding
-from djgate.pysource import Parents, PySource, dotted, is_migration, is_test_file, python_sources, span
 from djgate.rules import Context, rule
 from djgate.rules import n_plus_one as n_plus_one  # DJG607 registers there
 from djgate.rules import typed_services as typed_services  # DJG606 registers there
 from djgate.rules.atomic_wrappers import with_wrappers
+from djgate.rules.pysource import Parents, PySource, dotted, is_migration, is_test_file, python_sources, span
 from djgate.rules.workflow_facts import WORDS, FunctionFacts, ModuleNames, last_name, module_names
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
-from djgate.pysource import Parents, dotted
+from djgate.rules.pysource import Parents, dotted
 
 if TYPE_CHECKING:
     import ast

@@ -100,7 +100,7 @@ class PySource:
     error: ParseError | None
     added: tuple[int, ...]  # sorted numbers of the lines the change adds
     unjudged: Unjudged | None = None  # no tree, no error: written for a newer Python than djgate's
-    # Parsed incrementally (djgate.incremental): the touched statements and the module-level ones but
+    # Parsed incrementally (djgate.rules.incremental): the touched statements and the module-level ones but
     # functions and classes; the whole tree is parsed when a rule asks for it.
     outlined: ast.Module | None = None
     _lines: list[str] | None = field(default=None, repr=False)
@@ -129,7 +129,7 @@ class PySource:
             try:
                 self.whole = parse_tree(self.text)  # it parses: the outline proved it
             except (SyntaxError, ValueError, RecursionError, MemoryError):
-                self.outlined = None  # not reached (see djgate.incremental); judged as not parsed
+                self.outlined = None  # not reached (see djgate.rules.incremental); judged as not parsed
         return self.whole
 
     @property
@@ -400,8 +400,8 @@ def python_sources(context: Context, want: Callable[[str], bool] | None = None) 
 
 def _outlines(context: Context, files: list[FileChange], contents: dict[str, bytes]) -> dict[str, PySource]:
     """The long modules whose previous version's top-level statements are known, parsed incrementally
-    (djgate.incremental): path -> PySource with an outline, for those that could be."""
-    from djgate.incremental import OUTLINE_FROM, outline
+    (djgate.rules.incremental): path -> PySource with an outline, for those that could be."""
+    from djgate.rules.incremental import OUTLINE_FROM, outline
 
     spans = context.spans
     if spans is None:
@@ -442,7 +442,7 @@ def _added(change: FileChange) -> tuple[int, ...]:
 
 def _remember_spans(context: Context, change: FileChange, source: PySource) -> None:
     """The spans of a long module parsed whole, for its next change."""
-    from djgate.incremental import OUTLINE_FROM, spans_of
+    from djgate.rules.incremental import OUTLINE_FROM, spans_of
 
     spans, whole = context.spans, source.whole
     long = source.outlined is None and source.line_count >= OUTLINE_FROM
