@@ -396,3 +396,29 @@ def test_a_trigger_written_history_table_follows_its_model(shop: Repo, djgate: A
     assert [f["message"].split(": ", 1)[1][:40] for f in findings] == [
         "RemoveField drops the column of order.no"
     ]
+
+
+def test_the_history_of_a_long_chain_of_migrations_is_replayed(orders: Repo, djgate: Any) -> None:
+    """An app with 1,500 migrations in one chain (deeper than Python's recursion limit): the history before
+    the new one is still replayed, and what it drops is known."""
+    previous = LATEST
+    for n in range(3, 1503):
+        name = f"{n:04d}_step"
+        orders.write(f"orders/migrations/{name}.py", migration(("orders", previous)))
+        previous = name
+    orders.stage()
+    orders.commit("feat(orders): a long history")
+    orders.write(
+        "orders/migrations/1503_drop_note.py",
+        migration(
+            ("orders", previous),
+            operations='        migrations.RemoveField(model_name="order", name="note"),\n',
+        ),
+    )
+    orders.stage()
+    code, findings = check(djgate, "DJG307")
+    assert code == 0
+    (finding,) = findings
+    assert finding["message"].startswith(
+        "migration 1503_drop_note: RemoveField drops the column of order.note"
+    )

@@ -677,15 +677,21 @@ def _history_before(known: MigrationFacts, migration: MigrationFile) -> History:
     order: list[MigrationFile] = []
     seen: set[str] = {migration.name}
 
-    def visit(node: MigrationFile) -> None:  # depth first, parents before children
-        for dep in node.dependencies or ():
+    # Depth first, parents before children; with a stack, not a recursive closure (a chain of a thousand
+    # migrations is deeper than Python's recursion limit, and a closure that calls itself is a cycle).
+    stack = [(migration, iter(migration.dependencies or ()))]
+    while stack:
+        node, dependencies = stack[-1]
+        for dep in dependencies:
             name = dep.name if dep.name in graph else replaced.get(dep.name, dep.name)
             if dep.app == migration.app and name not in seen and name in graph:
                 seen.add(name)
-                visit(graph[name])
-                order.append(graph[name])
-
-    visit(migration)
+                stack.append((graph[name], iter(graph[name].dependencies or ())))
+                break
+        else:
+            stack.pop()
+            if stack:
+                order.append(node)
     history = History()
     released = known.context.on_target(m.path for m in order) if order else set()
     for ancestor in order:
