@@ -74,3 +74,35 @@ def test_every_verdict_is_the_same_when_no_tree_is_kept(  # type: ignore[no-unty
     assert {f["code"] for f in kept} >= {"DJG500", "DJG501", "DJG502", "DJG601"}
     monkeypatch.setattr(Trees, "BUDGET", 0)
     assert findings(djgate) == kept
+
+
+def test_a_judged_commit_leaves_nothing_for_the_cycle_collector(changed: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    """What a commit's rules kept (trees, sources, the migration facts) goes by reference counting when the
+    commit is done: djgate runs with the cycle collector paused (console.main)."""
+    import gc
+
+    changed.put(
+        "orders/migrations/0001_initial.py",
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL('select 1')]\n",
+    )
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert findings(djgate)
+        gc.collect()
+        kinds = {type(o).__name__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    ours = {
+        "Module",
+        "FunctionDef",
+        "Name",
+        "PySource",
+        "Trees",
+        "Context",
+        "AddedLine",
+        "FileChange",
+        "MigrationFacts",
+    }
+    assert not kinds & ours

@@ -173,6 +173,10 @@ def judge(
 
     context = facts.context(changeset, config, apps, message, django, target)
     findings = list(run_rules(context, families))
+    if (
+        context.memo is not None
+    ):  # what the rules kept holds the context: let it all go now, not at a collection
+        context.memo.clear()
     booted = any(v is not None and not v.cached for v in asked)
     findings, used = overridden(findings, message, config, changeset)
     return Verdict(changeset, findings, used, booted)
@@ -353,6 +357,9 @@ PARALLEL_FROM = 200
 MAX_WORKERS = 4
 
 
+COLLECT_EVERY = 100  # commits of a range between two runs of the cycle collector
+
+
 def _judge_commits(
     facts: RepoFacts,
     config: Config,
@@ -363,8 +370,12 @@ def _judge_commits(
 ) -> list[Verdict | Skipped]:
     """Each commit judged as it comes, or skipped as configured (`ignore_authors`, `ignore_messages`); a
     verdict keeps its commit's files, not their lines."""
+    import gc
+
     outcomes: list[Verdict | Skipped] = []
-    for changeset in changesets:
+    for number, changeset in enumerate(changesets, 1):
+        if number % COLLECT_EVERY == 0:
+            gc.collect()  # the reference cycles libraries made (console.main pauses the collector)
         reason = skip_reason(config, changeset)
         if reason is not None:
             outcomes.append(Skipped(changeset.commit or "", reason))

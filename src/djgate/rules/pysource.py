@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -107,22 +108,23 @@ class PySource:
     _touched: list[tuple[ast.AST, Parents | None]] | None = field(default=None, repr=False)
     _statements: list[tuple[ast.stmt, Parents]] | None = field(default=None, repr=False)
     _added_text: str | None = field(default=None, repr=False)
-    _trees: Trees | None = field(default=None, repr=False)  # the ChangeSet's budget of kept trees
+    _trees: weakref.ref[Trees] | None = field(default=None, repr=False)  # the ChangeSet's budget of trees
     _dropped: bool = field(default=False, repr=False)  # it parsed; its tree was dropped (see Trees)
 
     @property
     def tree(self) -> ast.Module | None:
         """The whole file's syntax tree (None when it does not parse), parsed now if it was outlined or
         dropped."""
-        if self._trees is not None and self.whole is not None:
-            self._trees.used(self)
+        trees = self._trees() if self._trees is not None else None
+        if trees is not None and self.whole is not None:
+            trees.used(self)
         if self.whole is None and self._dropped and self.text is not None:
             from djgate.analyses import parse_tree
 
             self.whole = parse_tree(self.text)  # it parsed before
             self._dropped = False
-            if self._trees is not None:
-                self._trees.used(self)
+            if trees is not None:
+                trees.used(self)
         if self.whole is None and self.outlined is not None and self.text is not None:
             from djgate.analyses import parse_tree
 
@@ -264,7 +266,7 @@ class Trees:
 
     def add(self, source: PySource) -> None:
         """A source just made: its tree is kept if the budget allows."""
-        source._trees = self
+        source._trees = weakref.ref(self)  # not the source's own: a cycle would wait for the collector
         if source.whole is not None:
             if self.size + len(source.text or "") > self.BUDGET:
                 source.drop_tree()

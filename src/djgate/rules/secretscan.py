@@ -790,14 +790,23 @@ def _local_versions(path: str, raw: list[str], numbers: list[int]) -> list[list[
 def _transformed(path: str, text: str, eager: bool = False) -> list[str] | None:
     """detect-secrets' reading of a file's text through its transformers (eager: the INI reading it tries on
     files of no known type); None when none applies or the text does not parse."""
-    import io
-
     from detect_secrets.transformers import get_transformed_file
 
-    class Named(io.StringIO):
-        name = path
+    named = _named_text()(text)
+    named.name = path
+    return get_transformed_file(named, use_eager_transformers=eager)
 
-    return get_transformed_file(Named(text), use_eager_transformers=eager)  # type: ignore[arg-type]
+
+@functools.cache
+def _named_text() -> type[Any]:
+    """A text file in memory with a name (what detect-secrets' transformers read): one class for the run,
+    not one per file (a class is a reference cycle the collector must find)."""
+    import io
+
+    class Named(io.StringIO):
+        name = ""
+
+    return Named
 
 
 def _line_versions(path: str, raw: list[str]) -> Iterator[list[str]]:
