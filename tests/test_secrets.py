@@ -475,25 +475,25 @@ PIECES = [
 ]
 
 
+def placed(gap: int) -> st.SearchStrategy[tuple[str, int]]:
+    """A fragment (or any text) and how much filler goes before it, up to `gap` characters."""
+    fragment = st.one_of(st.sampled_from(SECRET_FRAGMENTS), st.sampled_from(PIECES), st.text(max_size=20))
+    return st.tuples(fragment, st.integers(min_value=0, max_value=gap))
+
+
+def filled(parts: list[tuple[str, int]], filler: str) -> str:
+    return "".join(filler * (gap // len(filler)) + fragment for fragment, gap in parts)
+
+
 @settings(max_examples=400, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.one_of(st.sampled_from(SECRET_FRAGMENTS), st.sampled_from(PIECES), st.text(max_size=20)),
-            st.integers(min_value=0, max_value=1200),
-        ),
-        min_size=1,
-        max_size=8,
-    ),
-    st.sampled_from(["(", " ", ";", "é", "a.b "]),
-)
+@given(st.lists(placed(1200), min_size=1, max_size=8), st.sampled_from(["(", " ", ";", "é", "a.b "]))
 def test_the_windows_of_a_long_line_pass_as_when_each_is_filtered_alone(
     parts: list[tuple[str, int]], filler: str
 ) -> None:
     """A long line's windows are first marked by what a passing window must hold, searched once over the
     line: the windows that pass are exactly those that pass filtered one by one (hypothesis: a few
     fragments of every route, far apart or together, at every distance from a window's edge)."""
-    line = "".join(filler * (gap // len(filler)) + fragment for fragment, gap in parts)
+    line = filled(parts, filler)
     line += "(" * max(0, secretscan.LONG_LINE + 1 - len(line))
     windows = secretscan.pieces(line)
     for quoted in (True, False):
@@ -503,17 +503,7 @@ def test_the_windows_of_a_long_line_pass_as_when_each_is_filtered_alone(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(
-        st.lists(
-            st.tuples(
-                st.one_of(st.sampled_from(SECRET_FRAGMENTS), st.sampled_from(PIECES), st.text(max_size=20)),
-                st.integers(min_value=0, max_value=700),
-            ),
-            max_size=4,
-        ),
-        min_size=1,
-        max_size=30,
-    ),
+    st.lists(st.lists(placed(700), max_size=4), min_size=1, max_size=30),
     st.sampled_from(["(", " ", "é"]),
     st.integers(min_value=1, max_value=5000),
 )
@@ -522,10 +512,7 @@ def test_a_file_added_whole_passes_as_its_lines_one_by_one(
 ) -> None:
     """A large file added whole is searched as one text: the lines it finds are those the pre-filter
     passes line by line (short and long lines, spans that cross a line's end)."""
-    texts = [
-        "".join(filler * (gap // len(filler)) + fragment for fragment, gap in line).replace("\n", " ")
-        for line in lines
-    ]
+    texts = [filled(line, filler).replace("\n", " ") for line in lines]
     by_number = {first + i: line for i, line in enumerate(texts)}
     for quoted in (True, False):
         expected = secretscan.candidate_lines(by_number, quoted)

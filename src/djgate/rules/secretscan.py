@@ -252,17 +252,13 @@ def _text_candidates(text: str, first: int, quoted: bool) -> list[int]:
     data = text.encode("utf-8", "surrogatepass")
     long: dict[int, int] = {}  # line index -> where it starts
     mapped = data.translate(_patterns().long_lines.newline_table)
-    needle = b"x" * (LONG_LINE + 1)  # so many bytes: a superset of the lines of so many characters
-    position = mapped.find(needle)
     to_char, newlines = _CharPositions(data), _Newlines(text)
-    while position >= 0:
-        end = mapped.find(b"\n", position)
-        end = len(mapped) if end < 0 else end
+    # Lines of more than LONG_LINE bytes: a superset of those of so many characters.
+    for position, end in _runs(mapped, LONG_LINE + 1, gap=b"\n"):
         at = to_char(position)
         start = text.rfind("\n", 0, at) + 1
         if to_char(end) - start > LONG_LINE:
             long[newlines.line_of(at)] = start
-        position = mapped.find(needle, end)
     marked: dict[int, int] = {}  # line index -> a position in it
     newlines = _Newlines(text)
     for start, end in sorted(_trigger_spans(text, quoted)):
@@ -349,11 +345,8 @@ def _trigger_spans(text: str, quoted: bool) -> list[tuple[int, int]]:
     data = text.encode("utf-8", "surrogatepass")
     lower = _folded(text).encode("utf-8", "surrogatepass").lower()
     near = _Near(lower, text)
-    to_char = _CharPositions(lower)
-    for match in patterns.lower_literals.finditer(lower):
-        start = to_char(match.start())
-        end = start + len(match[0])
-        if match[0] in patterns.markers:
+    for start, end, literal in _literals(patterns.lower_literals, lower):
+        if literal in patterns.markers:
             mark((start, end))
             continue
         # A keyword starts at most 13 characters before the part found (database_key), or inside it (a part
@@ -364,11 +357,8 @@ def _trigger_spans(text: str, quoted: bool) -> list[tuple[int, int]]:
                 mark(found.span())
         for found in ending.finditer(text, max(0, start - LONG_LINE), end + 16):
             mark(found.span())
-    to_char = _CharPositions(data)
-    for match in patterns.literals.finditer(data):
-        start = to_char(match.start())
-        end = start + len(match[0])
-        if match[0] in patterns.markers:
+    for start, end, literal in _literals(patterns.literals, data):
+        if literal in patterns.markers:
             mark((start, end))
             continue
         for at in range(start, end):  # a shape may start inside the literal found
@@ -377,13 +367,8 @@ def _trigger_spans(text: str, quoted: bool) -> list[tuple[int, int]]:
                 if found:
                     mark(found.span())
     for table, least in zip(patterns.run_tables[:2], (23, 9), strict=True):
-        mapped = data.translate(table)
-        needle = b"x" * least
-        position = mapped.find(needle)
         to_char = _CharPositions(data)
-        while position >= 0:
-            end = mapped.find(b" ", position)
-            end = len(mapped) if end < 0 else end
+        for position, end in _runs(data.translate(table), least):
             start = to_char(position)
             run = data[position:end]
             stop = start + len(run)
@@ -394,21 +379,15 @@ def _trigger_spans(text: str, quoted: bool) -> list[tuple[int, int]]:
                 around = (max(0, start - 11), start + len(run) + 8)
                 if any(shape.search(text, *around) for shape in patterns.run_shapes):
                     mark(around)
-            position = mapped.find(needle, end)
     if not data.isascii():
         # Discord's token may hold digits of any script (\d), which break a run of ASCII bytes: runs of
         # 24 bytes that are base64 or not ASCII, holding some of the latter, are tried too.
-        mapped = data.translate(patterns.run_tables[2])
-        position = mapped.find(b"x" * 24)
         to_char = _CharPositions(data)
-        while position >= 0:
-            end = mapped.find(b" ", position)
-            end = len(mapped) if end < 0 else end
+        for position, end in _runs(data.translate(patterns.run_tables[2]), 24):
             if not data[position:end].isascii():
                 around = (to_char(position), to_char(end) + 8)
                 if patterns.run_shapes[1].search(text, *around):
                     mark(around)
-            position = mapped.find(b"x" * 24, end)
     mapped = data.translate(patterns.digit_table)
     position = mapped.find(b"0.0")
     to_char = _CharPositions(data)
@@ -431,6 +410,25 @@ def _folded(text: str) -> str:
             if character in text:  # str.translate with a mapping: a second per 5 MB
                 text = text.replace(character, letter)
     return text
+
+
+def _literals(pattern: re.Pattern[bytes], data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """Where the pattern (literals) is found in a text's bytes: (start, end) in characters, and what."""
+    to_char = _CharPositions(data)
+    for match in pattern.finditer(data):
+        start = to_char(match.start())
+        yield start, start + len(match[0]), match[0]
+
+
+def _runs(mapped: bytes, least: int, gap: bytes = b" ") -> Iterator[tuple[int, int]]:
+    """The runs of `least` or more bytes other than `gap` in bytes mapped to two values: (start, end)."""
+    needle = b"x" * least
+    position = mapped.find(needle)
+    while position >= 0:
+        end = mapped.find(gap, position)
+        end = len(mapped) if end < 0 else end
+        yield position, end
+        position = mapped.find(needle, end)
 
 
 class _Near:
