@@ -8,7 +8,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from djgate.findings import Finding
@@ -120,15 +119,15 @@ def newer_python(context: Context) -> Iterator[Finding]:
         )
 
 
-@dataclass
 class Imports:
     """What the module's import statements bind: local names of pprint and debugger modules and functions."""
 
-    pprint_modules: set[str] = field(default_factory=lambda: {"pprint"})
-    pprint_functions: set[str] = field(default_factory=lambda: {"pprint"})
-    debugger_modules: set[str] = field(default_factory=set)
-    debugger_functions: set[str] = field(default_factory=set)
-    command_line: bool = False  # a command-line parser is imported (argparse, click, ...)
+    def __init__(self) -> None:
+        self.pprint_modules: set[str] = {"pprint"}
+        self.pprint_functions: set[str] = {"pprint"}
+        self.debugger_modules: set[str] = set()
+        self.debugger_functions: set[str] = set()
+        self.command_line = False  # a command-line parser is imported (argparse, click, ...)
 
     def add(self, node: ast.Import | ast.ImportFrom) -> None:
         import ast

@@ -12,7 +12,6 @@ import bisect
 import functools
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from djgate import log
@@ -60,8 +59,7 @@ def dotted(node: ast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-@dataclass(frozen=True)
-class ParseError:
+class ParseError(NamedTuple):
     """Why a file has no tree: the parser's message and the line it points at (None when it names none)."""
 
     message: str
@@ -93,23 +91,33 @@ class Unjudged(NamedTuple):
     parsed: bool  # that Python's interpreter parsed it (else none was found to ask)
 
 
-@dataclass
 class PySource:
-    path: str
-    text: str | None  # None when the bytes cannot be decoded
-    whole: ast.Module | None  # the whole file's tree; see `tree`
-    error: ParseError | None
-    added: tuple[int, ...]  # sorted numbers of the lines the change adds
-    unjudged: Unjudged | None = None  # no tree, no error: written for a newer Python than djgate's
-    # Parsed incrementally (djgate.rules.incremental): the touched statements and the module-level ones but
-    # functions and classes; the whole tree is parsed when a rule asks for it.
-    outlined: ast.Module | None = None
-    _lines: list[str] | None = field(default=None, repr=False)
-    _touched: list[tuple[ast.AST, Parents | None]] | None = field(default=None, repr=False)
-    _statements: list[tuple[ast.stmt, Parents]] | None = field(default=None, repr=False)
-    _added_text: str | None = field(default=None, repr=False)
-    _trees: weakref.ref[Trees] | None = field(default=None, repr=False)  # the ChangeSet's budget of trees
-    _dropped: bool = field(default=False, repr=False)  # it parsed; its tree was dropped (see Trees)
+    """A changed Python file, decoded and parsed. (A plain class, as are the NamedTuples here: a dataclass
+    costs every hook the import of dataclasses and inspect, some 10 ms.)"""
+
+    def __init__(
+        self,
+        path: str,
+        text: str | None,  # None when the bytes cannot be decoded
+        whole: ast.Module | None,  # the whole file's tree; see `tree`
+        error: ParseError | None,
+        added: tuple[int, ...],  # sorted numbers of the lines the change adds
+        unjudged: Unjudged | None = None,  # no tree, no error: written for a newer Python than djgate's
+        # Parsed incrementally (djgate.rules.incremental): the touched statements and the module-level ones
+        # but functions and classes; the whole tree is parsed when a rule asks for it.
+        outlined: ast.Module | None = None,
+    ) -> None:
+        self.path, self.text, self.whole, self.error, self.added = path, text, whole, error, added
+        self.unjudged, self.outlined = unjudged, outlined
+        self._lines: list[str] | None = None
+        self._touched: list[tuple[ast.AST, Parents | None]] | None = None
+        self._statements: list[tuple[ast.stmt, Parents]] | None = None
+        self._added_text: str | None = None
+        self._trees: weakref.ref[Trees] | None = None  # the ChangeSet's budget of trees
+        self._dropped = False  # it parsed; its tree was dropped (see Trees)
+
+    def __repr__(self) -> str:
+        return f"PySource({self.path!r}, error={self.error!r}, added={len(self.added)} lines)"
 
     @property
     def tree(self) -> ast.Module | None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from djgate.changeset import ChangeSet, FileChange, lines_by_number
 from djgate.findings import Finding, Severity
@@ -181,8 +180,7 @@ def _credentials_by_line(
 # -- DJG402, DJG404: Django settings --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SettingSecret:
+class SettingSecret(NamedTuple):
     line: int
     where: tuple[str, ...]  # SECRET_KEY, or DATABASES / default / PASSWORD
     value: str

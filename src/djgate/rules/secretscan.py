@@ -21,8 +21,7 @@ import itertools
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from djgate.changeset import LinesByNumber
 from djgate.errors import DjgateError
@@ -565,8 +564,7 @@ def plugins_known() -> bool:
 # -- the baseline --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Baseline:
+class Baseline(NamedTuple):
     """What an existing `.secrets.baseline` says: detect-secrets' settings, and the secrets it accepts."""
 
     settings: Mapping[str, Any]  # plugins_used and filters_used
@@ -615,15 +613,13 @@ def _upgraded(raw: dict[str, Any], fix: str) -> dict[str, Any]:
 # -- scanning ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FileToScan:
+class FileToScan(NamedTuple):
     path: str
     added: Mapping[int, str]  # line number -> text, the lines the change adds
     content: bytes | None  # the new content, when asked for (None: not read)
 
 
-@dataclass(frozen=True)
-class FoundSecret:
+class FoundSecret(NamedTuple):
     path: str
     line: int
     kind: str  # detect-secrets' secret type, e.g. "AWS Access Key"
