@@ -497,8 +497,10 @@ def test_the_windows_of_a_long_line_pass_as_when_each_is_filtered_alone(
     line += "(" * max(0, secretscan.LONG_LINE + 1 - len(line))
     windows = secretscan.pieces(line)
     for quoted in (True, False):
-        alone = [k for k, window in enumerate(windows) if secretscan._passing([window], quoted)]
-        assert secretscan.passing_pieces(windows, quoted) == alone
+        alone = [window for window in windows if secretscan._passing([window], quoted)]
+        last, passing = secretscan._long_line(line, quoted)
+        assert passing == alone
+        assert last == (windows[-1] if len(windows) > 1 else None)
 
 
 @settings(max_examples=300, deadline=None)

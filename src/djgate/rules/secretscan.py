@@ -300,24 +300,17 @@ class _Newlines:
 
 
 @functools.lru_cache(maxsize=2)
-def _long_line(line: str, quoted: bool) -> tuple[list[str], list[int]]:
-    """A line's pieces and those that pass: asked for by the pre-filter, then by the scan of the same line."""
-    parts = pieces(line)
-    return parts, passing_pieces(parts, quoted)
-
-
-def passing_pieces(parts: list[str], quoted: bool) -> list[int]:
-    """The indexes of the pieces of one line (as `pieces` cut it) that pass the pre-filter. A long line's
-    windows are first marked by what a passing window must hold (`_window_marks`), so the regular
-    expressions run over the few windows marked, not over the line twice."""
-    if len(parts) == 1:
-        return [0] if _passing(parts, quoted) else []
+def _long_line(line: str, quoted: bool) -> tuple[str | None, list[str]]:
+    """A long line's last window (None when the line is one piece) and its pieces that pass, asked for by
+    the pre-filter, then by the scan of the same line: only the windows `_window_marks` marks are made."""
+    text = _cut(line)
+    count = _window_count(text)
+    if count == 1:
+        return None, [text] if _passing([text], quoted) else []
     step = LONG_LINE // 2
-    text = "".join(part[:step] for part in parts[:-1]) + parts[-1]
-    chosen = sorted(_window_marks(text, len(parts), quoted))
-    if not chosen:
-        return []
-    return sorted(chosen[i] for i in _passing([parts[k] for k in chosen], quoted))
+    windows = [text[k * step : k * step + LONG_LINE] for k in sorted(_window_marks(text, count, quoted))]
+    last = text[(count - 1) * step : (count - 1) * step + LONG_LINE]
+    return last, [windows[i] for i in sorted(_passing(windows, quoted))]
 
 
 def _window_marks(text: str, count: int, quoted: bool) -> set[int]:
@@ -535,12 +528,21 @@ def _lowered(text: str) -> str:
 
 def pieces(line: str) -> list[str]:
     """What detect-secrets sees of a line: whitespace runs shortened; a long line in overlapping windows."""
+    text = _cut(line)
+    step = LONG_LINE // 2
+    return [text[k * step : k * step + LONG_LINE] for k in range(_window_count(text))]
+
+
+def _cut(line: str) -> str:
+    """The line with its runs of spaces and tabs shortened to WHITESPACE_RUN."""
     if len(line) > WHITESPACE_RUN and ("\t" in line or " " * (WHITESPACE_RUN + 1) in line):
         line = _patterns().whitespace.sub(" " * WHITESPACE_RUN, line)
-    if len(line) <= LONG_LINE:
-        return [line]
-    step = LONG_LINE // 2
-    return [line[start : start + LONG_LINE] for start in range(0, len(line) - step, step)]
+    return line
+
+
+def _window_count(text: str) -> int:
+    """How many windows of LONG_LINE, overlapping by half, cover the text (one when it is not longer)."""
+    return 1 if len(text) <= LONG_LINE else len(range(0, len(text) - LONG_LINE // 2, LONG_LINE // 2))
 
 
 @functools.cache
@@ -832,14 +834,14 @@ def _scan_lines(
         full = lines[number - 1].rstrip()
         context = get_code_snippet(lines=lines, line_number=number)
         if prefilter and len(full) > LONG_LINE:
-            parts, passing = _long_line(full, quoted)
+            last, passing = _long_line(full, quoted)
         else:
             parts = pieces(full)
-            passing = [i for i, part in enumerate(parts) if not prefilter or _passing([part], quoted)]
-        if len(parts) > 1 and filters.out(("line",), filename=path, line=parts[-1], context=context):
+            last = parts[-1] if len(parts) > 1 else None
+            passing = [part for part in parts if not prefilter or _passing([part], quoted)]
+        if last is not None and filters.out(("line",), filename=path, line=last, context=context):
             continue  # a pragma at the end of a long line covers all of it
-        for index in passing:
-            part = parts[index]
+        for part in passing:
             if filters.out(("line",), filename=path, line=part, context=context):
                 continue
             for plugin in plugins:
