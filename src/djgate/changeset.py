@@ -60,12 +60,6 @@ class AddedText(Sequence[AddedLine]):
     def __hash__(self) -> int:
         return hash(tuple(self))
 
-    def __add__(self, other: Sequence[AddedLine]) -> tuple[AddedLine, ...]:
-        return (*self, *other)
-
-    def __radd__(self, other: Sequence[AddedLine]) -> tuple[AddedLine, ...]:
-        return (*other, *self)
-
     def __repr__(self) -> str:
         return f"AddedText({self.length} lines from {self.first})"
 
