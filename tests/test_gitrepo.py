@@ -425,3 +425,24 @@ def test_an_added_file_read_at_once_reads_as_line_by_line(lines: list[bytes], ne
     patch = b"diff --git a/f b/f\nnew file mode 100644\n--- /dev/null\n+++ b/f\n"
     patch += f"@@ -0,0 +1,{len(lines)} @@\n".encode() + body
     assert _added_file(patch) == list(_hunk_lines(patch))
+
+
+@given(st.binary(max_size=60), st.integers(min_value=1, max_value=9))
+@settings(max_examples=300, deadline=None)
+def test_a_file_added_whole_holds_the_lines_decoded_one_by_one(data: bytes, first: int) -> None:
+    """whole_file keeps a file's text as one AddedText: its lines are those decoded line by line (any
+    bytes, invalid UTF-8 next to a newline included), and it behaves as the tuple of them."""
+    from djgate.changeset import AddedLine, AddedText
+    from djgate.gitrepo import whole_file
+
+    data = data.replace(b"\0", b"")  # a NUL makes it binary
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    expected = tuple(AddedLine(n, line.decode("utf-8", "replace")) for n, line in enumerate(lines, 1))
+    added = whole_file("f.txt", "0" * 40, data).added
+    assert tuple(added) == expected and added == expected and len(added) == len(expected)
+    if expected:
+        assert (added[0], added[-1]) == (expected[0], expected[-1])
+    text = AddedText("\n".join(line.text for line in expected), first)
+    assert list(text.numbers()) == [first + i for i in range(len(expected) or 1)]
