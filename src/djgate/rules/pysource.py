@@ -123,23 +123,17 @@ class PySource:
     def tree(self) -> ast.Module | None:
         """The whole file's syntax tree (None when it does not parse), parsed now if it was outlined or
         dropped."""
-        trees = self._trees() if self._trees is not None else None
-        if trees is not None and self.whole is not None:
-            trees.used(self)
-        if self.whole is None and self._dropped and self.text is not None:
-            from djgate.analyses import parse_tree
-
-            self.whole = parse_tree(self.text)  # it parsed before
-            self._dropped = False
-            if trees is not None:
-                trees.used(self)
-        if self.whole is None and self.outlined is not None and self.text is not None:
+        if self.whole is None and self.text is not None and (self._dropped or self.outlined is not None):
             from djgate.analyses import parse_tree
 
             try:
-                self.whole = parse_tree(self.text)  # it parses: the outline proved it
+                self.whole = parse_tree(self.text)  # it parses: it did before, or the outline proved it
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 self.outlined = None  # not reached (see djgate.rules.incremental); judged as not parsed
+            self._dropped = False
+        trees = self._trees() if self._trees is not None else None
+        if trees is not None and self.whole is not None:
+            trees.used(self)  # a tree parsed from an outline counts against the budget too
         return self.whole
 
     @property
