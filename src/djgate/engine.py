@@ -173,9 +173,8 @@ def judge(
 
     context = facts.context(changeset, config, apps, message, django, target)
     findings = list(run_rules(context, families))
-    if (
-        context.memo is not None
-    ):  # what the rules kept holds the context: let it all go now, not at a collection
+    # What the rules kept holds the context: let it all go now, not at a run of the cycle collector.
+    if context.memo is not None:
         context.memo.clear()
     booted = any(v is not None and not v.cached for v in asked)
     findings, used = overridden(findings, message, config, changeset)

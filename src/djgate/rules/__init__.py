@@ -153,10 +153,9 @@ def run_rules(context: Context, families: Iterable[str]) -> Iterator[Finding]:
         if rule_.needs_message and context.message is None:
             continue
         yield from settle(context, rule_.check(context), suppressions)
-        if context.memo is not None and "pysource.trees" in context.memo:
-            from djgate.rules.pysource import trim_trees
-
-            trim_trees(context)
+        trees = context.memo.get("pysource.trees") if context.memo is not None else None
+        if trees is not None:
+            trees.trim()  # between rules: the syntax trees past the ChangeSet's budget go (pysource.Trees)
 
 
 def settle(

@@ -287,12 +287,6 @@ class Trees:
             oldest.drop_tree()
 
 
-def trim_trees(context: Context) -> None:
-    """Between rules: the trees past the ChangeSet's budget go (see Trees)."""
-    if context.memo is not None and "pysource.trees" in context.memo:
-        context.memo["pysource.trees"].trim()
-
-
 def _touches(lines: Sequence[int], first: int, last: int) -> bool:
     i = bisect.bisect_left(lines, first)
     return i < len(lines) and lines[i] <= last
