@@ -259,20 +259,28 @@ def _text_candidates(text: str, first: int, quoted: bool) -> list[int]:
         if to_char(end) - start > LONG_LINE:
             long[newlines.line_of(at)] = start
     marked: dict[int, int] = {}  # line index -> a position in it
+    long_spans: dict[int, list[tuple[int, int]]] = {i: [] for i in long}  # in the line's characters
     newlines = _Newlines(text)
     for start, end in sorted(_trigger_spans(text, quoted)):
         index = newlines.line_of(start)
         marked.setdefault(index, start)
+        if index in long:
+            long_spans[index].append((start - long[index], end - long[index]))
         newline = text.find("\n", start, end)
         while newline >= 0:  # a span over the end of a line (a shape searched around a run) meets the next
             index += 1
             marked.setdefault(index, newline + 1)
+            if index in long:
+                long_spans[index].append((0, end - long[index]))
             newline = text.find("\n", newline + 1, end)
     short = sorted(marked.keys() - long.keys())
     found = (
         {short[i] for i in _passing([_line_at(text, marked[i]) for i in short], quoted)} if short else set()
     )
-    found.update(i for i, start in long.items() if _long_line(_line_at(text, start), quoted)[1])
+    # A long line's spans are those the text's search found over it: what the line's own would find, or more.
+    found.update(
+        i for i, start in long.items() if _long_line(_line_at(text, start), quoted, long_spans[i])[1]
+    )
     return sorted(first + i for i in found)
 
 
@@ -299,26 +307,45 @@ class _Newlines:
         return self.index
 
 
-@functools.lru_cache(maxsize=2)
-def _long_line(line: str, quoted: bool) -> tuple[str | None, list[str]]:
+def _long_line(
+    line: str, quoted: bool, spans: list[tuple[int, int]] | None = None
+) -> tuple[str | None, list[str]]:
     """A long line's last window (None when the line is one piece) and its pieces that pass, asked for by
-    the pre-filter, then by the scan of the same line: only the windows `_window_marks` marks are made."""
+    the pre-filter, then by the scan of the same line: only the windows `_window_marks` marks are made.
+    `spans`: what `_trigger_spans` would find in the line, or more, when the caller found them already
+    (a file searched as one text); used when the line has no whitespace to cut. The last two lines asked
+    for are kept."""
+    key = (line, quoted)
+    if spans is None and key in _LONG_LINES:
+        return _LONG_LINES[key]
     text = _cut(line)
     count = _window_count(text)
     if count == 1:
-        return None, [text] if _passing([text], quoted) else []
-    step = LONG_LINE // 2
-    windows = [text[k * step : k * step + LONG_LINE] for k in sorted(_window_marks(text, count, quoted))]
-    last = text[(count - 1) * step : (count - 1) * step + LONG_LINE]
-    return last, [windows[i] for i in sorted(_passing(windows, quoted))]
+        found: tuple[str | None, list[str]] = (None, [text] if _passing([text], quoted) else [])
+    else:
+        step = LONG_LINE // 2
+        if spans is None or text is not line:
+            spans = _trigger_spans(text, quoted)
+        marks = _window_marks(spans, count)
+        windows = [text[k * step : k * step + LONG_LINE] for k in sorted(marks)]
+        last = text[(count - 1) * step : (count - 1) * step + LONG_LINE]
+        found = (last, [windows[i] for i in sorted(_passing(windows, quoted))])
+    _LONG_LINES.pop(key, None)
+    if len(_LONG_LINES) >= 2:
+        del _LONG_LINES[next(iter(_LONG_LINES))]
+    _LONG_LINES[key] = found
+    return found
 
 
-def _window_marks(text: str, count: int, quoted: bool) -> set[int]:
+_LONG_LINES: dict[tuple[str, bool], tuple[str | None, list[str]]] = {}
+
+
+def _window_marks(spans: list[tuple[int, int]], count: int) -> set[int]:
     """Which of the `count` windows of a long line (its text after `pieces`' whitespace cut) may pass: those
-    that meet a span `_trigger_spans` found."""
+    that meet one of the spans `_trigger_spans` found in it."""
     step = LONG_LINE // 2
     marks: set[int] = set()
-    for start, end in _trigger_spans(text, quoted):
+    for start, end in spans:
         marks.update(range(max(0, (start - LONG_LINE) // step + 1), min(count - 1, (end - 1) // step) + 1))
     return marks
 
