@@ -732,3 +732,44 @@ def test_env_is_ignored_reads_the_gitignore_files_down_to_it(shop: Repo, djgate)
     shop.put(".gitignore", ".env\n")
     shop.put(".env.example", "STRIPE_KEY=\n")
     assert codes(djgate) == []
+
+
+def test_a_baseline_that_lowers_an_entropy_limit_widens_what_is_scanned(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    """`detect-secrets scan --base64-limit 3 --hex-limit 1.5` writes lower limits to the baseline: strings of
+    fewer distinct characters than the default limits need are then secrets, and the pre-filter, made for
+    the defaults, must not skip the lines that hold them."""
+    token, digits = "Zx8Qw3Rt5Yu7Ip9Zx8Qw3R", "ab12ab12ab"  # 14 distinct (4.5 needs 23); 4 hex (3.0 needs 9)
+    text = f'TOKEN = "{token}"\nCODE = "{digits}"\n'
+    shop.put("orders/cfg.py", text)
+    assert codes(djgate) == []  # the default limits: neither is a secret
+    baseline = json.loads(detect_secrets_baseline(shop))
+    for plugin in baseline["plugins_used"]:
+        if plugin["name"] == "Base64HighEntropyString":
+            plugin["limit"] = 3.0
+        elif plugin["name"] == "HexHighEntropyString":
+            plugin["limit"] = 1.5
+    shop.write(".secrets.baseline", json.dumps(baseline))
+    shop.stage(".secrets.baseline")
+    shop.git("reset", "-q", "--", "orders/cfg.py")
+    shop.commit()
+    shop.stage("orders/cfg.py")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "detect_secrets",
+            "scan",
+            "orders/cfg.py",
+            "--base64-limit",
+            "3",
+            "--hex-limit",
+            "1.5",
+        ],
+        cwd=shop.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    reported = {(s["type"], s["line_number"]) for s in json.loads(result.stdout)["results"]["orders/cfg.py"]}
+    assert reported == {("Base64 High Entropy String", 1), ("Hex High Entropy String", 2)}
+    assert codes(djgate) == [("DJG401", "orders/cfg.py", 1), ("DJG401", "orders/cfg.py", 2)]

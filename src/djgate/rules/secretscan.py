@@ -124,6 +124,9 @@ RUN_SHAPES = (
     r"\d{8,10}:[0-9A-Za-z_-]{35}",  # telegram
     r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.",  # discord
 )
+# The entropy plugins' default limits: a string passes Base64HighEntropyString only with more than 2**4.5
+# (22.6) distinct characters, HexHighEntropyString with more than 2**3 (8): the runs looked for below.
+ENTROPY_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
 BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\\=_-")
 HEX_CHARS = frozenset("0123456789ABCDEFabcdef")
 
@@ -600,8 +603,18 @@ class Baseline(NamedTuple):
     accepted: frozenset[tuple[str, str, str]]  # (path, secret type, sha1 of the secret)
 
     @property
-    def custom_plugins(self) -> bool:
-        return any("path" in p for p in self.settings.get("plugins_used", ()))
+    def unknown_plugins(self) -> bool:
+        """Does it use plugins the pre-filter cannot speak for: one loaded from a path, or an entropy plugin
+        whose limit is below the default the pre-filter's counts of distinct characters are made for
+        (`detect-secrets scan --base64-limit 3`: strings of 9 distinct characters may be secrets)?"""
+        for plugin in self.settings.get("plugins_used", ()):
+            if not isinstance(plugin, dict) or "path" in plugin:
+                return True
+            default = ENTROPY_LIMITS.get(str(plugin.get("name")))
+            limit = plugin.get("limit", default)
+            if default is not None and not (isinstance(limit, (int, float)) and limit >= default):
+                return True
+        return False
 
 
 def read_baseline(data: bytes | None) -> Baseline | None:
@@ -658,7 +671,7 @@ class FoundSecret(NamedTuple):
 
 def prefilter_applies(baseline: Baseline | None) -> bool:
     """Can the pre-filter tell which lines the plugins may report? Not for plugins it does not know."""
-    return plugins_known() and not (baseline is not None and baseline.custom_plugins)
+    return plugins_known() and not (baseline is not None and baseline.unknown_plugins)
 
 
 def wanted_lines(path: str, added: Mapping[int, str], prefilter: bool) -> list[int]:
