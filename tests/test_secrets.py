@@ -93,6 +93,7 @@ def test_each_plugin_match_passes_the_prefilter(plugin_name: str) -> None:
     with default_settings():
         assert plugin_class().analyze_line(filename="orders/conf.py", line=line, line_number=1), line
     assert secretscan.is_candidate(line)
+    assert plugin_name in secretscan.plugins_for(line, True)
 
 
 def test_the_prefilter_passes_whatever_a_plugin_reports_on_random_lines() -> None:
@@ -132,9 +133,14 @@ def test_the_prefilter_passes_whatever_a_plugin_reports_on_random_lines() -> Non
         for _ in range(1500):
             line = "".join(rng.choice(parts) for _ in range(rng.randint(2, 9)))
             path = rng.choice(files)
-            if any(p.analyze_line(filename=path, line=line, line_number=1) for p in plugins):
+            reporting = {
+                type(p).__name__ for p in plugins if p.analyze_line(filename=path, line=line, line_number=1)
+            }
+            if reporting:
                 reported += 1
-                assert secretscan.is_candidate(line, secretscan.quotes_required(path)), (path, line)
+                quoted = secretscan.quotes_required(path)
+                assert secretscan.is_candidate(line, quoted), (path, line)
+                assert reporting <= secretscan.plugins_for(line, quoted), (path, line)
     assert reported > 100
     lines = {n: "".join(rng.choice(parts) for _ in range(rng.randint(0, 9))) for n in range(1, 400)}
     for quoted in (True, False):
@@ -429,6 +435,7 @@ SECRET_FRAGMENTS = [
     "_authToken",
     "PRIVATE KEY",
     "https://u:p@host",
+    "https://acct:abcdefghijklmnopqrstuvwx@acct.cloudant.com",
     "://",
     "sq0csp-",
     "k_live_",
@@ -501,6 +508,28 @@ def test_the_windows_of_a_long_line_pass_as_when_each_is_filtered_alone(
         last, passing = secretscan._long_line(line, quoted)
         assert passing == alone
         assert last == (windows[-1] if len(windows) > 1 else None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(placed(40), min_size=1, max_size=6), st.sampled_from([" ", "x", "=", "'"]))
+def test_a_plugin_reports_on_a_piece_only_when_the_prefilter_routes_it_there(
+    parts: list[tuple[str, int]], filler: str
+) -> None:
+    """The scan runs on a piece only the plugins `plugins_for` names: whatever a plugin reports on a piece
+    (random pieces of secret fragments, keywords, quotes and operators), it is named; and the piece passes
+    the pre-filter iff some plugin is named."""
+    from detect_secrets.settings import default_settings, get_plugins
+
+    # As decoded from git (invalid UTF-8 replaced): detect-secrets cannot hash a lone surrogate.
+    line = filled(parts, filler).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    with default_settings():
+        for path in ("x.py", "x.go", "x.txt"):
+            quoted = secretscan.quotes_required(path)
+            may = secretscan.plugins_for(line, quoted)
+            assert bool(may) == bool(secretscan._passing([line], quoted))
+            for plugin in get_plugins():
+                if plugin.analyze_line(filename=path, line=line, line_number=1):
+                    assert type(plugin).__name__ in may, (path, line)
 
 
 @settings(max_examples=300, deadline=None)

@@ -549,6 +549,95 @@ def _passing(texts: list[str], quoted: bool) -> set[int]:
     return found
 
 
+# The plugin each marker and shape is the route of (the shapes in the order of `_Patterns.shapes`).
+MARKER_PLUGINS = {
+    "eyJ": "JwtTokenDetector",
+    "AccountKey=": "AzureStorageKeyDetector",
+    "_authToken": "NpmDetector",
+    "PRIVATE KEY": "PrivateKeyDetector",
+    "PuTTY-User-Key-File": "PrivateKeyDetector",
+    "T3BlbkFJ": "OpenAIDetector",
+    "pypi-Ag": "PypiTokenDetector",
+    "SG.": "SendGridDetector",
+    "sq0csp-": "SquareOAuthDetector",
+    "k_live_": "StripeDetector",
+    "GR1348941": "GitLabTokenDetector",
+    "xox": "SlackDetector",
+    "hooks.slack.com": "SlackDetector",
+    "softlayer": "SoftlayerDetector",
+}
+SHAPE_PLUGINS = (
+    "ArtifactoryDetector",
+    "ArtifactoryDetector",
+    "AWSKeyDetector",
+    "GitHubTokenDetector",
+    "GitLabTokenDetector",
+    "MailchimpDetector",
+    "TwilioKeyDetector",
+    "IPPublicDetector",
+    "TelegramBotTokenDetector",
+    "DiscordBotTokenDetector",
+)
+# A keyword and 40 or more characters of a base64 run: the secret forms of these plugins (an AWS secret
+# access key, IBM's keys, softlayer's and cloudant's 64-character ones).
+RUN_KEYWORD_PLUGINS = (
+    "AWSKeyDetector",
+    "IbmCloudIamDetector",
+    "IbmCosHmacDetector",
+    "SoftlayerDetector",
+    "CloudantDetector",
+)
+ROUTED_PLUGINS = frozenset(
+    {
+        *MARKER_PLUGINS.values(),
+        *SHAPE_PLUGINS,
+        *RUN_KEYWORD_PLUGINS,
+        "KeywordDetector",
+        "BasicAuthDetector",
+        "Base64HighEntropyString",
+        "HexHighEntropyString",
+    }
+)
+
+
+def plugins_for(text: str, quoted: bool) -> set[str]:
+    """The plugins (class names) that may report on a piece (a line, or a window of a long one): each route
+    of `_passing` checked alone, for the plugins it is the route of; a plugin of ROUTED_PLUGINS not named
+    surely reports nothing on the piece, so it need not run (the pieces of a minified file pass by their
+    hex runs: the hex plugin alone, not all 27, reads them). `_passing` is true of the piece iff this is
+    not empty."""
+    patterns = _patterns()
+    lower = _lowered(text)
+    found: set[str] = set()
+    if patterns.keyword_part.search(lower) and patterns.keyword[quoted].search(text):
+        found.add("KeywordDetector")
+    for marker in LITERAL_MARKERS:
+        if marker in text:
+            found.add(MARKER_PLUGINS[marker])
+    for marker in LOWER_MARKERS:
+        if marker in lower:
+            found.add(MARKER_PLUGINS[marker])
+    if "://" in text and "@" in text:
+        found.update(("BasicAuthDetector", "CloudantDetector"))
+    for shape, plugin in zip(patterns.shapes, SHAPE_PLUGINS, strict=True):
+        if plugin not in found and shape.search(text):
+            found.add(plugin)
+    runs = patterns.base64_run.findall(text)
+    if any(len(set(run)) >= 23 for run in runs):
+        found.add("Base64HighEntropyString")
+    if any(len(run) >= 40 for run in runs) and patterns.run_keyword.search(text):
+        found.update(RUN_KEYWORD_PLUGINS)
+    if (
+        "CloudantDetector" not in found
+        and patterns.letters_24.search(text)
+        and patterns.cloudant.search(text)
+    ):
+        found.add("CloudantDetector")
+    if any(len(set(run)) >= 9 for run in patterns.hex_run.findall(text)):
+        found.add("HexHighEntropyString")
+    return found
+
+
 def _lowered(text: str) -> str:
     """The text lower-cased, a character for a character, so positions in it are the text's: U+0130 (I with
     a dot) is the one character whose lower case is two, an "i" and a combining dot, neither of which is
@@ -884,7 +973,11 @@ def _scan_lines(
         for part in passing:
             if filters.out(("line",), filename=path, line=part, context=context):
                 continue
+            may = plugins_for(part, quoted) if prefilter else ROUTED_PLUGINS
             for plugin in plugins:
+                name = type(plugin).__name__
+                if name in ROUTED_PLUGINS and name not in may:
+                    continue
                 secrets = call_function_with_arguments(
                     plugin.analyze_line, filename=path, line=part, line_number=number, context=context
                 )
