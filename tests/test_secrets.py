@@ -802,3 +802,22 @@ def test_a_baseline_that_lowers_an_entropy_limit_widens_what_is_scanned(shop: Re
     reported = {(s["type"], s["line_number"]) for s in json.loads(result.stdout)["results"]["orders/cfg.py"]}
     assert reported == {("Base64 High Entropy String", 1), ("Hex High Entropy String", 2)}
     assert codes(djgate) == [("DJG401", "orders/cfg.py", 1), ("DJG401", "orders/cfg.py", 2)]
+
+
+def test_the_line_filters_of_detect_secrets_still_drop_what_a_plugin_reports(shop: Repo, djgate) -> None:  # type: ignore[no-untyped-def]
+    """detect-secrets' line filters drop a line before its plugins read it; djgate asks them only once a
+    plugin reports something, with the same verdict: an indirect reference (a value looked up by a name
+    that looks like a token), a pragma at the end of a long line (whose windows do not hold it)."""
+    lookup = f'token = settings.get("{OTHER_GITHUB}")'
+    long_line = f'TOKENS = ["{GITHUB}", ' + '"x", ' * 400 + "]  # pragma: allowlist secret"
+    shop.put("orders/keys.py", f'{lookup}\n{long_line}\nSTRIPE = "{STRIPE}"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", "orders/keys.py"],
+        cwd=shop.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    reported = {s["line_number"] for s in json.loads(result.stdout)["results"]["orders/keys.py"]}
+    assert reported == {3}
+    assert codes(djgate) == [("DJG401", "orders/keys.py", 3)]

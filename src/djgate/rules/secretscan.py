@@ -968,11 +968,11 @@ def _scan_lines(
             parts = pieces(full)
             last = parts[-1] if len(parts) > 1 else None
             passing = [part for part in parts if not prefilter or _passing([part], quoted)]
-        if last is not None and filters.out(("line",), filename=path, line=last, context=context):
-            continue  # a pragma at the end of a long line covers all of it
+        # The line filters (a pragma, is_indirect_reference: a millisecond on a window) are asked only when a
+        # plugin reports something: pure functions of the piece, their verdict is the same asked first.
+        line_out: list[bool] = []  # a pragma at the end of a long line covers all of it
         for part in passing:
-            if filters.out(("line",), filename=path, line=part, context=context):
-                continue
+            part_out: list[bool] = []
             may = plugins_for(part, quoted) if prefilter else ROUTED_PLUGINS
             for plugin in plugins:
                 name = type(plugin).__name__
@@ -981,7 +981,17 @@ def _scan_lines(
                 secrets = call_function_with_arguments(
                     plugin.analyze_line, filename=path, line=part, line_number=number, context=context
                 )
-                for secret in secrets or ():
+                if not secrets:
+                    continue
+                if not line_out:
+                    line_out.append(
+                        last is not None and filters.out(("line",), filename=path, line=last, context=context)
+                    )
+                if not part_out:
+                    part_out.append(filters.out(("line",), filename=path, line=part, context=context))
+                if line_out[0] or part_out[0]:
+                    break
+                for secret in secrets:
                     value = secret.secret_value or ""
                     common = {"filename": path, "secret": value, "plugin": plugin, "line": part}
                     if filters.out(("secret",), **common) or filters.out(
@@ -989,6 +999,8 @@ def _scan_lines(
                     ):
                         continue
                     yield FoundSecret(path, number, secret.type, value, secret.secret_hash)
+            if line_out and line_out[0]:
+                break
 
 
 # -- values read from the environment ------------------------------------------------------------------
