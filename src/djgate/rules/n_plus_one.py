@@ -368,8 +368,9 @@ def n_plus_one_query(context: Context) -> Iterator[Finding]:
         if ".objects" not in text or "for " not in text:
             continue
         for func, _ in judged_functions(source):
-            names = bound_queries(func)
-            for iterable, variable, body in loops(func):
+            found = list(loops(func))
+            names = bound_queries(func) if found else {}  # a walk of the function's body: only with a loop
+            for iterable, variable, body in found:
                 query = query_of(iterable, names)
                 if query is None:
                     continue
