@@ -970,9 +970,9 @@ def _scan_lines(
             passing = [part for part in parts if not prefilter or _passing([part], quoted)]
         # The line filters (a pragma, is_indirect_reference: a millisecond on a window) are asked only when a
         # plugin reports something: pure functions of the piece, their verdict is the same asked first.
-        line_out: list[bool] = []  # a pragma at the end of a long line covers all of it
+        line_out: bool | None = None  # a pragma at the end of a long line covers all of it
         for part in passing:
-            part_out: list[bool] = []
+            part_out: bool | None = None
             may = plugins_for(part, quoted) if prefilter else ROUTED_PLUGINS
             for plugin in plugins:
                 name = type(plugin).__name__
@@ -983,13 +983,13 @@ def _scan_lines(
                 )
                 if not secrets:
                     continue
-                if not line_out:
-                    line_out.append(
-                        last is not None and filters.out(("line",), filename=path, line=last, context=context)
+                if line_out is None:
+                    line_out = last is not None and filters.out(
+                        ("line",), filename=path, line=last, context=context
                     )
-                if not part_out:
-                    part_out.append(filters.out(("line",), filename=path, line=part, context=context))
-                if line_out[0] or part_out[0]:
+                if part_out is None:
+                    part_out = filters.out(("line",), filename=path, line=part, context=context)
+                if line_out or part_out:
                     break
                 for secret in secrets:
                     value = secret.secret_value or ""
@@ -999,7 +999,7 @@ def _scan_lines(
                     ):
                         continue
                     yield FoundSecret(path, number, secret.type, value, secret.secret_hash)
-            if line_out and line_out[0]:
+            if line_out:
                 break
 
 
