@@ -720,7 +720,8 @@ def parse_diff(out: bytes, keep: set[str] | None = None) -> list[FileChange]:
         if keep is not None and os.fsdecode(paths[-1]) not in keep:
             continue
         changes.append(_file_change(meta, paths, status, patch))
-        removed.update(_removed_lines(patch))
+        if status != "A":  # an added file removes nothing (a 5 MB one: no search of its text for a "-" line)
+            removed.update(_removed_lines(patch))
     return _without_moved(changes, removed) if removed else changes
 
 
@@ -814,9 +815,13 @@ def _added_file(patch: bytes) -> AddedText | None:
     last = text.rfind("\n") + 1
     if text.startswith("\\", last):  # "\\ No newline at end of file"
         text = text[: max(0, last - 1)]
-    if not text.startswith("+") or text.count("\n+") != text.count("\n"):
+    if not text.startswith("+"):
         return None
-    return AddedText(text[1:].replace("\n+", "\n"), int(match[2]))
+    if "\n" in text:  # one line (a minified file): no newline to count or drop a "+" after
+        if text.count("\n+") != text.count("\n"):
+            return None
+        text = text.replace("\n+", "\n")
+    return AddedText(text[1:], int(match[2]))
 
 
 def _hunk_lines(patch: bytes) -> Iterator[AddedLine]:
