@@ -251,16 +251,20 @@ def _text_candidates(text: str, first: int, quoted: bool) -> list[int]:
     numbered `first`): the spans `_trigger_spans` finds mark the lines that may pass, which alone are
     filtered; the lines longer than LONG_LINE as `_long_line` does. Neither the lines nor a number per line
     is made: a 50 MB file costs a few passes over its bytes."""
-    data = text.encode("utf-8", "surrogatepass")
     long: dict[int, int] = {}  # line index -> where it starts
-    mapped = data.translate(_patterns().long_lines.newline_table)
-    to_char, newlines = _CharPositions(data), _Newlines(text)
-    # Lines of more than LONG_LINE bytes: a superset of those of so many characters.
-    for position, end in _runs(mapped, LONG_LINE + 1, gap=b"\n"):
-        at = to_char(position)
-        start = text.rfind("\n", 0, at) + 1
-        if to_char(end) - start > LONG_LINE:
-            long[newlines.line_of(at)] = start
+    if "\n" not in text:  # one line (a minified file): no newline to search for
+        if len(text) > LONG_LINE:
+            long[0] = 0
+    else:
+        data = text.encode("utf-8", "surrogatepass")
+        mapped = data.translate(_patterns().long_lines.newline_table)
+        to_char, newlines = _CharPositions(data), _Newlines(text)
+        # Lines of more than LONG_LINE bytes: a superset of those of so many characters.
+        for position, end in _runs(mapped, LONG_LINE + 1, gap=b"\n"):
+            at = to_char(position)
+            start = text.rfind("\n", 0, at) + 1
+            if to_char(end) - start > LONG_LINE:
+                long[newlines.line_of(at)] = start
     marked: dict[int, int] = {}  # line index -> a position in it
     long_spans: dict[int, list[tuple[int, int]]] = {i: [] for i in long}  # in the line's characters
     newlines = _Newlines(text)
