@@ -93,37 +93,42 @@ CODE_SUFFIXES = (
 QUOTES_OPTIONAL_SUFFIXES = (*PARSED_SUFFIXES, ".properties", ".toml", ".go")
 # Cheap screens first (substring tests run in C): most lines of code contain none of these.
 KEYWORD_PARTS = ("key", "pass", "pwd", "secret", "contrase")  # in every keyword, lower-cased
-LITERAL_MARKERS = (
-    "eyJ",  # jwt
-    "AccountKey=",  # azure
-    "_authToken",  # npm
-    "PRIVATE KEY",  # private_key
-    "PuTTY-User-Key-File",  # private_key
-    "T3BlbkFJ",  # openai
-    "pypi-Ag",  # pypi
-    "SG.",  # sendgrid
-    "sq0csp-",  # square
-    "k_live_",  # stripe
-    "GR1348941",  # gitlab
-)
-LOWER_MARKERS = ("xox", "hooks.slack.com", "softlayer")  # slack, softlayer's URL
+# Each marker, and each vendor shape below, with the plugin it is the route of (see `plugins_for`).
+LITERAL_MARKERS = {
+    "eyJ": "JwtTokenDetector",
+    "AccountKey=": "AzureStorageKeyDetector",
+    "_authToken": "NpmDetector",
+    "PRIVATE KEY": "PrivateKeyDetector",
+    "PuTTY-User-Key-File": "PrivateKeyDetector",
+    "T3BlbkFJ": "OpenAIDetector",
+    "pypi-Ag": "PypiTokenDetector",
+    "SG.": "SendGridDetector",
+    "sq0csp-": "SquareOAuthDetector",
+    "k_live_": "StripeDetector",
+    "GR1348941": "GitLabTokenDetector",
+}
+LOWER_MARKERS = {"xox": "SlackDetector", "hooks.slack.com": "SlackDetector", "softlayer": "SoftlayerDetector"}
 # The vendor shapes: those that start with a literal (with the literals they may start with), an IP
 # address, ...
 LITERAL_SHAPES = (
-    (("AKC",), r"AKC[a-zA-Z0-9]{10}"),  # artifactory
-    (("AP",), r"AP[\dA-F][a-zA-Z0-9]{8}"),  # artifactory
-    (("A3T", "ABIA", "ACCA", "AKIA", "ASIA"), r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}"),  # aws
-    (("gh",), r"gh[pousr]_"),  # github
-    (("gl",), r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-"),  # gitlab
-    (("-us",), r"-us\d"),  # mailchimp
-    (("AC", "SK"), r"(?:AC|SK)[a-z0-9]{32}"),  # twilio
+    (("AKC",), r"AKC[a-zA-Z0-9]{10}", "ArtifactoryDetector"),
+    (("AP",), r"AP[\dA-F][a-zA-Z0-9]{8}", "ArtifactoryDetector"),
+    (
+        ("A3T", "ABIA", "ACCA", "AKIA", "ASIA"),
+        r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}",
+        "AWSKeyDetector",
+    ),
+    (("gh",), r"gh[pousr]_", "GitHubTokenDetector"),
+    (("gl",), r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-", "GitLabTokenDetector"),
+    (("-us",), r"-us\d", "MailchimpDetector"),
+    (("AC", "SK"), r"(?:AC|SK)[a-z0-9]{32}", "TwilioKeyDetector"),
 )
-IP_SHAPE = r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"  # ip_public (its octets: ASCII digits)
+IP_SHAPE = r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"  # IPPublicDetector (its octets: ASCII digits)
 # ... and those that hold a run of 23 or more characters of the base64 set.
-RUN_SHAPES = (
-    r"\d{8,10}:[0-9A-Za-z_-]{35}",  # telegram
-    r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.",  # discord
-)
+RUN_SHAPES = {
+    r"\d{8,10}:[0-9A-Za-z_-]{35}": "TelegramBotTokenDetector",
+    r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.": "DiscordBotTokenDetector",
+}
 # The entropy plugins' default limits: a string passes Base64HighEntropyString only with more than 2**4.5
 # (22.6) distinct characters, HexHighEntropyString with more than 2**3 (8): the runs looked for below.
 ENTROPY_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
@@ -142,7 +147,7 @@ class _Patterns:
         # position (an alternation of them costs ten times more).
         self.shapes = tuple(
             re.compile(pattern)
-            for pattern in (*(shape for _, shape in LITERAL_SHAPES), IP_SHAPE, *RUN_SHAPES)
+            for pattern in (*(shape for _, shape, _ in LITERAL_SHAPES), IP_SHAPE, *RUN_SHAPES)
         )
         self.base64_run = re.compile(r"[A-Za-z0-9+/\\=_-]{23,}")  # Base64HighEntropyString's charset
         self.hex_run = re.compile(r"[0-9A-Fa-f]{9,}")
@@ -181,11 +186,11 @@ class _LongLinePatterns:
             b"|".join(re.escape(m.encode()) for m in (*KEYWORD_PARTS, *LOWER_MARKERS))
         )
         self.markers = frozenset(m.encode() for m in (*LITERAL_MARKERS, *LOWER_MARKERS, "://"))
-        prefixes = sorted({prefix for prefixes, _ in LITERAL_SHAPES for prefix in prefixes})
+        prefixes = sorted({prefix for prefixes, _, _ in LITERAL_SHAPES for prefix in prefixes})
         self.literals = re.compile(
             b"|".join(re.escape(m.encode()) for m in (*LITERAL_MARKERS, "://", *prefixes))
         )
-        self.literal_shapes = tuple(re.compile(shape) for _, shape in LITERAL_SHAPES)
+        self.literal_shapes = tuple(re.compile(shape) for _, shape, _ in LITERAL_SHAPES)
         self.run_shapes = tuple(map(re.compile, RUN_SHAPES))
         self.ip = re.compile(IP_SHAPE)
         # A byte of the base64 set (Base64HighEntropyString's), or a hex digit, to "x"; any other to " ";
@@ -553,34 +558,11 @@ def _passing(texts: list[str], quoted: bool) -> set[int]:
     return found
 
 
-# The plugin each marker and shape is the route of (the shapes in the order of `_Patterns.shapes`).
-MARKER_PLUGINS = {
-    "eyJ": "JwtTokenDetector",
-    "AccountKey=": "AzureStorageKeyDetector",
-    "_authToken": "NpmDetector",
-    "PRIVATE KEY": "PrivateKeyDetector",
-    "PuTTY-User-Key-File": "PrivateKeyDetector",
-    "T3BlbkFJ": "OpenAIDetector",
-    "pypi-Ag": "PypiTokenDetector",
-    "SG.": "SendGridDetector",
-    "sq0csp-": "SquareOAuthDetector",
-    "k_live_": "StripeDetector",
-    "GR1348941": "GitLabTokenDetector",
-    "xox": "SlackDetector",
-    "hooks.slack.com": "SlackDetector",
-    "softlayer": "SoftlayerDetector",
-}
+# The plugins of the shapes, in the order of `_Patterns.shapes`.
 SHAPE_PLUGINS = (
-    "ArtifactoryDetector",
-    "ArtifactoryDetector",
-    "AWSKeyDetector",
-    "GitHubTokenDetector",
-    "GitLabTokenDetector",
-    "MailchimpDetector",
-    "TwilioKeyDetector",
+    *(plugin for _, _, plugin in LITERAL_SHAPES),
     "IPPublicDetector",
-    "TelegramBotTokenDetector",
-    "DiscordBotTokenDetector",
+    *RUN_SHAPES.values(),
 )
 # A keyword and 40 or more characters of a base64 run: the secret forms of these plugins (an AWS secret
 # access key, IBM's keys, softlayer's and cloudant's 64-character ones).
@@ -593,7 +575,8 @@ RUN_KEYWORD_PLUGINS = (
 )
 ROUTED_PLUGINS = frozenset(
     {
-        *MARKER_PLUGINS.values(),
+        *LITERAL_MARKERS.values(),
+        *LOWER_MARKERS.values(),
         *SHAPE_PLUGINS,
         *RUN_KEYWORD_PLUGINS,
         "KeywordDetector",
@@ -615,12 +598,8 @@ def plugins_for(text: str, quoted: bool) -> set[str]:
     found: set[str] = set()
     if patterns.keyword_part.search(lower) and patterns.keyword[quoted].search(text):
         found.add("KeywordDetector")
-    for marker in LITERAL_MARKERS:
-        if marker in text:
-            found.add(MARKER_PLUGINS[marker])
-    for marker in LOWER_MARKERS:
-        if marker in lower:
-            found.add(MARKER_PLUGINS[marker])
+    found.update(plugin for marker, plugin in LITERAL_MARKERS.items() if marker in text)
+    found.update(plugin for marker, plugin in LOWER_MARKERS.items() if marker in lower)
     if "://" in text and "@" in text:
         found.update(("BasicAuthDetector", "CloudantDetector"))
     for shape, plugin in zip(patterns.shapes, SHAPE_PLUGINS, strict=True):
