@@ -817,7 +817,7 @@ def _added_file(patch: bytes) -> AddedText | None:
         text = text[: max(0, last - 1)]
     if not text.startswith("+"):
         return None
-    if "\n" in text:  # one line (a minified file): no newline to count or drop a "+" after
+    if "\n" in text:  # every line added (a file of one line, minified, needs no search for it)
         if text.count("\n+") != text.count("\n"):
             return None
         text = text.replace("\n+", "\n")
