@@ -192,6 +192,65 @@ def test_what_is_not_safe_to_split_is_parsed_whole(
     assert check("\n".join(old_lines), "\n".join(new_lines), added_lines(old_lines, new_lines)) is outlined
 
 
+def test_a_string_a_change_opens_and_unchanged_text_closes_is_parsed_whole() -> None:
+    # `x = """` swallows every function down to the quotes in the comment of the last line: a whole parse
+    # reads one string. Parsed with the unchanged functions left out, the string would hold less text.
+    old = ["import os", "", "x = 1", *long_module(40).split("\n"), 'y = 2  # """']
+    new = [*old[:2], 'x = """', *old[3:]]
+    assert check("\n".join(old), "\n".join(new), (3,)) is False
+
+
+def test_changes_far_apart_parse_what_they_touch_and_not_what_lies_between(
+    real: list[tuple[str, list[str]]],
+) -> None:
+    for name, old in real:
+        tree = parsed("\n".join(old))
+        assert tree is not None
+        functions = [s for s in tree.body if isinstance(s, ast.FunctionDef)]
+        if len(functions) < 6:
+            continue
+        first, last = functions[1], functions[-2]
+        new = list(old)
+        for stmt in (first, last):
+            line = stmt.end_lineno or stmt.lineno
+            new[line - 1] += "  # changed"
+        edited = ((first.end_lineno or 0), (last.end_lineno or 0))
+        assert check("\n".join(old), "\n".join(new), edited), name
+        result = outline("\n".join(old), "\n".join(new), spans_of(tree), edited)
+        assert result is not None
+        outlined = [s.name for s in result.module.body if isinstance(s, ast.FunctionDef | ast.ClassDef)]
+        assert outlined == [first.name, last.name], name
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    which=st.integers(0, 100),
+    edits=st.lists(edit, min_size=1, max_size=4),
+    extra=st.lists(st.integers(1, 10**9), max_size=3),
+)
+def test_the_alignment_keeps_equal_lines_in_order_and_never_a_written_one(
+    real: list[tuple[str, list[str]]],
+    which: int,
+    edits: list[tuple[str, int, int, list[str], int]],
+    extra: list[int],
+) -> None:
+    from djgate.rules.incremental import _unchanged_runs
+
+    _, old = real[which % len(real)]
+    new = apply(old, edits)
+    # Lines git may call written though they equal an old line (moved, or aligned otherwise).
+    written = sorted({*added_lines(old, new), *(1 + n % len(new) for n in extra)})
+    runs = _unchanged_runs(old, new, written)
+    last_old = last_new = 0
+    for first, stop, shift in runs:
+        assert last_old <= first < stop and last_new <= first + shift
+        assert old[first:stop] == new[first + shift : stop + shift]
+        assert not any(first + shift < n <= stop + shift for n in written)
+        last_old, last_new = stop, stop + shift
+    if not written and old == new:
+        assert runs == [(0, len(old), 0)]
+
+
 def test_statements_sharing_a_line_are_one_span() -> None:
     spans: tuple[Span, ...] = spans_of(
         ast.parse("import os; import sys\n\n\n@d\ndef f():\n    pass\nclass C: pass\n")

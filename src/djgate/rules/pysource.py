@@ -423,7 +423,7 @@ def _outlines(context: Context, files: list[FileChange], contents: dict[str, byt
         except (KeyError, SourceDecodeError):
             continue
         added = _added(change)
-        result = outline(old, new, old_spans, added)
+        result = outline(old, new, old_spans, (*added, *(m.number for m in change.moved)))
         if result is not None:
             found[path] = PySource(path, new, None, None, added, outlined=result.module)
             spans.put(change.new_blob or "", result.spans)
