@@ -1989,6 +1989,13 @@ def big_purchases():
         rows.append((purchase.pk, purchase.buyer.email))  # expect: DJG607
     return rows
 
+# == default-manager-in-a-module-without-objects sales/names.py
+from sales.models import Purchase
+
+
+def vendor_names():
+    return [p.vendor.name for p in Purchase._default_manager.all()]  # expect: DJG607
+
 # == reverse-manager-count sales/exports.py
 from sales.models import Purchase
 

@@ -364,8 +364,7 @@ def n_plus_one_query(context: Context) -> Iterator[Finding]:
 
     models: Models | None = None
     for source in judged_sources(context):
-        text = source.text or ""
-        if ".objects" not in text or "for " not in text:
+        if not _may_loop_over_a_queryset(source.text or ""):
             continue
         for func, _ in judged_functions(source):
             found = list(loops(func))
@@ -382,6 +381,13 @@ def n_plus_one_query(context: Context) -> Iterator[Finding]:
                 ]
                 if missing:
                     yield _finding(source.path, iterable, variable, query, missing)
+
+
+def _may_loop_over_a_queryset(text: str) -> bool:
+    """Could this text hold a loop over a queryset? A loop is written `for`; a queryset starts at a model's
+    manager (`Order.objects`, `_default_manager`, `_base_manager`), in the function or bound to a name in
+    it."""
+    return "for" in text and any(manager in text for manager in MANAGERS)
 
 
 def _finding(path: str, iterable: ast.expr, variable: str, query: Query, missing: list[Read]) -> Finding:
