@@ -367,6 +367,8 @@ def n_plus_one_query(context: Context) -> Iterator[Finding]:
         if not _may_loop_over_a_queryset(source.text or ""):
             continue
         for func, _ in judged_functions(source):
+            if not _may_loop_over_a_queryset("\n".join(source.lines[func.lineno - 1 : func.end_lineno])):
+                continue  # its text names no manager, or has no loop: no walk of its nodes
             found = list(loops(func))
             names = bound_queries(func) if found else {}  # a walk of the function's body: only with a loop
             for iterable, variable, body in found:
