@@ -4,7 +4,8 @@ file, against the same change to a small file: what a commit pays when it touche
     python bench/bench_big_files.py [--runs 10] [--warmup 2]
 
 Cases, each in a repository of its own (one Django app, `orders`, with DJG301 off: no Django here):
-- 3 lines changed in a 50-line module (the reference), and in a 5,000-line module;
+- 3 lines changed in a 50-line module (the reference), in a 5,000-line module of functions, and in one
+  holding a 5,000-line class;
 - 3 lines changed in a 30,000-line JSON file (a generated fixture or OpenAPI schema), and in a 30,000-line
   YAML file (Kubernetes manifests, an OpenAPI schema in YAML);
 - a 5 MB file of one line added (minified code), and a 50 MB text file added.
@@ -41,20 +42,24 @@ sys.path.insert(0, str(HERE.parent))
 from tests.shapes import manifest  # the YAML shape the secrets tests use too
 
 
-def module(functions: int) -> str:
-    """A Python module of `functions` small view-like functions (10 lines each)."""
+def module(functions: int, in_class: bool = False) -> str:
+    """A Python module of `functions` small view-like functions (10 lines each), or of one class of as many
+    methods (a viewset, an admin: the other shape of a long Django module)."""
     body = ["from django.http import JsonResponse", "", ""]
+    indent = "    " if in_class else ""
+    if in_class:
+        body += ["class OrderViews:", '    """Every order view."""', ""]
     for i in range(functions):
         body += [
-            f"def view_{i}(request, pk):",
-            f'    """Return item {i}."""',
-            "    data = {",
-            '        "id": pk,',
-            f'        "name": "item {i}",',
-            "    }",
-            "    if request.GET.get('verbose'):",
-            "        data['extra'] = True",
-            "    return JsonResponse(data)",
+            f"{indent}def view_{i}({'self, ' if in_class else ''}request, pk):",
+            f'{indent}    """Return item {i}."""',
+            f"{indent}    data = {{",
+            f'{indent}        "id": pk,',
+            f'{indent}        "name": "item {i}",',
+            f"{indent}    }}",
+            f"{indent}    if request.GET.get('verbose'):",
+            f"{indent}        data['extra'] = True",
+            f"{indent}    return JsonResponse(data)",
             "",
         ]
     return "\n".join(body) + "\n"
@@ -109,6 +114,9 @@ def main() -> None:
             "3 lines of a 5,000-line module": case(
                 root, "large", {"orders/views.py": module(500)}, None, "orders/views.py"
             ),
+            "3 lines of a 5,000-line class": case(
+                root, "class", {"orders/views.py": module(500, in_class=True)}, None, "orders/views.py"
+            ),
             "3 lines of a 30,000-line JSON": case(
                 root, "json", {"orders/fixtures/orders.json": fixture}, None, "orders/fixtures/orders.json"
             ),
@@ -139,6 +147,8 @@ def main() -> None:
             out(f"  {name:<34} {medians[name] * 1000:9.1f} ms   {spread}")
     gap = (medians["3 lines of a 5,000-line module"] - medians["3 lines of a 50-line module"]) * 1000
     out(f"5,000-line module - 50-line module: {gap:.1f} ms (goal <= 30 ms)")
+    gap = (medians["3 lines of a 5,000-line class"] - medians["3 lines of a 50-line module"]) * 1000
+    out(f"5,000-line class - 50-line module: {gap:.1f} ms (goal <= 30 ms)")
     out(f"5 MB line: {medians['a 5 MB one-line file added']:.3f} s (goal < 0.3 s)")
     write_results("big_files.json", medians)
 

@@ -80,10 +80,6 @@ def parsed(text: str) -> ast.Module | None:
         return None
 
 
-def statements(module: ast.Module) -> dict[int, str]:
-    return {stmt.lineno: ast.dump(stmt, include_attributes=True) for stmt in module.body}
-
-
 edit = st.tuples(
     st.sampled_from(["insert", "replace", "delete"]),
     st.integers(0, 10**9),
@@ -127,18 +123,45 @@ def check(old_text: str, new_text: str, added: tuple[int, ...]) -> bool:
     if result is None:
         return False
     assert whole is not None, "an outline for a file that does not parse"
-    mine, theirs = statements(result.module), statements(whole)
-    for line, dump in mine.items():
-        assert theirs.get(line) == dump, f"statement at line {line} differs"
+    same_statements(result.module.body, whole.body, added, top=True)
+    assert result.spans == spans_of(whole)
+    return True
+
+
+def dumped(value: Any) -> Any:
+    if isinstance(value, list):
+        return [dumped(v) for v in value]
+    return ast.dump(value, include_attributes=True) if isinstance(value, ast.AST) else value
+
+
+def same_statements(mine: list[ast.stmt], whole: list[ast.stmt], added: tuple[int, ...], top: bool) -> None:
+    """Each statement of the outline is the whole parse's at its line; a class of the outline may leave out
+    functions and statements of its body the change does not touch (its end column is then unknown). Every
+    statement the change touches is there, and at the top level every one that is not a definition."""
+    theirs = {(stmt.lineno, stmt.col_offset): stmt for stmt in whole}  # `import os; import sys`: two
+    for stmt in mine:
+        other = theirs.get((stmt.lineno, stmt.col_offset))
+        assert other is not None, f"statement at line {stmt.lineno} is not the whole parse's"
+        if top and isinstance(stmt, ast.ClassDef) and isinstance(other, ast.ClassDef):
+            header = ("name", "bases", "keywords", "decorator_list", "lineno", "col_offset", "end_lineno")
+            for field in header:
+                assert dumped(getattr(stmt, field)) == dumped(getattr(other, field)), (
+                    f"class at line {stmt.lineno}: {field} differs"
+                )
+            assert stmt.end_col_offset in (None, other.end_col_offset)
+            same_statements(stmt.body, other.body, added, top=False)
+        else:
+            assert ast.dump(stmt, include_attributes=True) == ast.dump(other, include_attributes=True), (
+                f"statement at line {stmt.lineno} differs"
+            )
+    present = {(stmt.lineno, stmt.col_offset) for stmt in mine}
     definitions = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-    for stmt in whole.body:
+    for stmt in whole:
         first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
         last = stmt.end_lineno or stmt.lineno
         touched = any(first <= n <= last for n in added)
-        if touched or not isinstance(stmt, definitions):
-            assert stmt.lineno in mine, f"statement at line {stmt.lineno} missing from the outline"
-    assert result.spans == spans_of(whole)
-    return True
+        if touched or (top and not isinstance(stmt, definitions)):
+            assert (stmt.lineno, stmt.col_offset) in present, f"statement at line {stmt.lineno} missing"
 
 
 @pytest.fixture(scope="module")
@@ -251,11 +274,58 @@ def test_the_alignment_keeps_equal_lines_in_order_and_never_a_written_one(
         assert runs == [(0, len(old), 0)]
 
 
+def long_class() -> list[str]:
+    lines = ["import os", "", "", "class Shop:", '    """A shop."""', "", "    kind = 'shop'", ""]
+    for i in range(40):
+        lines += [f"    def method_{i}(self, x):", f"        return x + {i}", ""]
+    return [*lines, "", "def after():", "    return 1", ""]
+
+
+CLASS_EDITS = {  # an edit of long_class(), and whether it is outlined
+    "in a method": (("replace", 69, 1, ["        return x * 2"], 0), True),
+    "a method more": (("insert", 11, 1, ["    def added(self):", "        return 0"], 0), True),
+    "a statement at column 0: the next method is an error": (("insert", 11, 1, ["x = 1"], 0), False),
+    "the methods after it move to another class": (("insert", 11, 1, ["x = 1", "class Other:"], 0), True),
+    "deeper: the method before takes it (read with its class whole)": (
+        ("insert", 11, 1, ["        extra = 1"], 0),
+        True,
+    ),
+    # With a method changed too (else the class is kept whole, and the line after it is an error alone).
+    "deeper after the last method: the method takes it": (
+        [("insert", 127, 1, ["        extra = 1"], 0), ("replace", 69, 1, ["        return x * 2"], 0)],
+        True,
+    ),
+    "a decorator of the method after it (read with its class whole)": (
+        ("insert", 11, 1, ["    @decorated"], 0),
+        True,
+    ),
+    "tabs after spaces": (("insert", 11, 1, ["\tdef tabbed(self):", "\t\treturn 1"], 0), False),
+    "an unindent that matches none": (("insert", 11, 1, ["  def shallow(self):", "    return 1"], 0), False),
+    "the header": (("replace", 3, 1, ["class Shop(Base):"], 0), True),
+    "the first method follows the header": (("delete", 4, 4, [], 0), True),
+    "a string left open in the class": (("insert", 11, 1, ['    text = """'], 0), False),
+}
+
+
+@pytest.mark.parametrize("edit, outlined", CLASS_EDITS.values(), ids=CLASS_EDITS.keys())
+def test_a_long_class_re_parses_the_methods_a_change_touches(edit: Any, outlined: bool) -> None:
+    old = long_class()
+    new = apply(old, edit if isinstance(edit, list) else [edit])
+    written = added_lines(old, new)
+    assert check("\n".join(old), "\n".join(new), written) is outlined
+    if outlined and edit == CLASS_EDITS["in a method"][0]:
+        result = outline("\n".join(old), "\n".join(new), spans_of(ast.parse("\n".join(old))), written)
+        assert result is not None
+        (shop,) = [s for s in result.module.body if isinstance(s, ast.ClassDef)]
+        # The statements before the first method (the piece with the header), and one method of forty.
+        assert [getattr(s, "name", None) for s in shop.body] == [None, None, "method_20"]
+
+
 def test_statements_sharing_a_line_are_one_span() -> None:
     spans: tuple[Span, ...] = spans_of(
         ast.parse("import os; import sys\n\n\n@d\ndef f():\n    pass\nclass C: pass\n")
     )
-    assert spans == ((1, 1, False), (4, 6, True), (7, 7, True))
+    assert spans == ((1, 1, 0), (4, 6, 1), (7, 7, 1))
 
 
 # -- the hooks ---------------------------------------------------------------------------------------------

@@ -1,22 +1,28 @@
-"""Incremental parsing: a change to a few lines of a long module re-parses the top-level statements it
-touches, not the module, nor the functions and classes between two changes far apart.
+"""Incremental parsing: a change to a few lines of a long module re-parses the statements it touches, not
+the module, nor the functions, classes and methods between two changes far apart.
 
-What it needs of the previous version of the file: that it parsed, and where its top-level statements are
-(`spans`, kept by object id in djgate's cache when a version is parsed whole). How: an alignment of the two
-versions finds the functions and classes the change leaves as they were (every line kept, none written);
-they split the new text into pieces. A piece the change did not touch is the previous version's text
-between the same two definitions: complete statements, as before. A piece it touched must parse alone
+What it needs of the previous version of the file: that it parsed, where its top-level statements are, and
+the functions and classes in the bodies of its classes (`spans`, kept by object id in djgate's cache when a
+version is parsed). How: an alignment of the two versions finds the functions and classes the change leaves
+as they were (every line kept, none written), and the methods it leaves in a class it changes; they split
+the new text into pieces. A piece the change did not touch, between two top-level definitions, is the
+previous version's text between them: complete statements, as before. Every other piece must parse alone
 (padded with empty lines, so every line number stays): text that parses alone ends in a clean tokenizer
-state (no open bracket or string, no line continuation; an indented block ends where the next definition,
-at column 0, begins), so the definition after it starts as it did, and the new file parses if and only if
-every touched piece does, each statement's tree the one a whole parse gives. A piece is not parsed with the
-text around it: a string it opens could close in unchanged text further down and parse, as something else.
+state (no open bracket or string, no line continuation), so the definition after it starts as it did. A
+piece after a kept method goes on in its class's body: it is parsed under a `class _:` line put where the
+method ends, and must be indented as the method is; a piece before a kept method must leave a class's body
+open at the method's indentation, which a `pass` put where the method starts proves (it must parse as the
+last statement of the piece's last class). Then the new file parses if and only if every piece does, and
+each statement's tree is the one a whole parse gives (a class's body holds what was parsed of it: its end
+column is unknown when it ends with a kept method). A piece is not parsed with the text around it: a string
+it opens could close in unchanged text further down and parse, as something else.
 
 It falls back (returns None: parse the whole file) when that does not hold or cannot be seen cheaply: the
 one `__future__` import that changes the grammar (`barry_as_FLUFL`; the others change what compiles, not
-what parses), a change in the first two lines (an encoding declaration), a touched piece that does not parse
-alone (the whole parse words the error), or that ends in a line continuation, a previous version whose spans
-are unknown.
+what parses), a change in the first two lines (an encoding declaration), a piece that does not parse alone
+(the whole parse words the error), or that ends in a line continuation, a previous version whose spans are
+unknown. A change a method-wise reading cannot prove (a line that joins the method before it, a decorator
+of the method after it) is read again with its classes whole.
 
 The result is an outline of the module: the touched pieces whole, and every other top-level statement that
 is not a function or a class (imports, assignments, module-level `if`/`try`), which is all that the rules
@@ -34,9 +40,10 @@ if TYPE_CHECKING:
     import ast
     from pathlib import Path
 
-# A top-level statement: first and last line (1-based, decorators included; statements that share a line are
-# one), and whether it is a function or a class (left out of the outline).
-Span = tuple[int, int, bool]
+# A span: first and last line (1-based, decorators included) and kind of a top-level statement (statements
+# that share a line are one), or of a function or class in the body of a top-level class.
+STATEMENT, DEFINITION, METHOD = 0, 1, 2  # kinds: a statement; a function or class (left out); in a class
+Span = tuple[int, int, int]
 
 
 class Outline(NamedTuple):
@@ -45,19 +52,26 @@ class Outline(NamedTuple):
 
 
 def spans_of(tree: ast.Module) -> tuple[Span, ...]:
-    """The top-level statements of a parsed module, merged where they share a line."""
+    """The top-level statements of a parsed module, merged where they share a line, and the functions and
+    classes in the bodies of its classes."""
     import ast
 
+    definitions = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
     spans: list[Span] = []
+    methods: list[Span] = []
     for stmt in tree.body:
-        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-        last = stmt.end_lineno or stmt.lineno
-        definition = isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        first, last = _lines(stmt)
         if spans and first <= spans[-1][1]:  # `a = 1; b = 2`, or a statement after a one-line one
-            spans[-1] = (spans[-1][0], max(last, spans[-1][1]), False)
+            spans[-1] = (spans[-1][0], max(last, spans[-1][1]), STATEMENT)
         else:
-            spans.append((first, last, definition))
-    return tuple(spans)
+            spans.append((first, last, DEFINITION if isinstance(stmt, definitions) else STATEMENT))
+        if isinstance(stmt, ast.ClassDef):
+            methods += [(*_lines(s), METHOD) for s in stmt.body if isinstance(s, definitions)]
+    return tuple(sorted(spans + methods))
+
+
+def _lines(stmt: ast.stmt) -> tuple[int, int]:
+    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]), stmt.end_lineno or 0
 
 
 def outline(old: str, new: str, spans: Sequence[Span], written: Sequence[int] = ()) -> Outline | None:
@@ -73,62 +87,188 @@ def outline(old: str, new: str, spans: Sequence[Span], written: Sequence[int] = 
     runs = _unchanged_runs(old_lines, new_lines, written)
     if not runs or runs[0][0] != 0 or runs[0][2] != 0 or runs[0][1] < 2:
         return None  # the encoding declaration may have changed
-    # The definitions kept: unchanged old functions and classes, each within a run of unchanged lines.
-    starts, span_starts = [r[0] for r in runs], [a for a, _, _ in spans]
-    kept: list[tuple[int, int, int]] = []  # old first and last line, and how far the new version moved it
-    for a, b, definition in spans:
-        k = bisect.bisect_right(starts, a - 1) - 1
-        if definition and k >= 0 and runs[k][1] >= b:
-            kept.append((a, b, runs[k][2]))
-    # The pieces between them: each one that changed must parse alone, which proves it ends in a clean
-    # tokenizer state (a definition kept after it starts as it did); the unchanged ones parse together.
-    end = (len(old_lines) + 1, len(old_lines) + 1, len(new_lines) - len(old_lines))
-    unchanged = list(new_lines)
-    parsed: list[ast.stmt] = []
-    new_kept: list[Span] = []
-    before_new = before_old = 0
-    for a, b, shift in [*kept, end]:
-        first, last, old_first, old_last = before_new + 1, a + shift - 1, before_old + 1, a - 1
-        before_new, before_old = b + shift, b
-        if b <= len(old_lines):
-            new_kept.append((a + shift, b + shift, True))
-        if (
-            last - first == old_last - old_first
-            and not _any_within(written, first, last)
-            and new_lines[first - 1 : last] == old_lines[old_first - 1 : old_last]
-        ):
-            at = bisect.bisect_left(span_starts, old_first)
-            for sa, sb, definition in spans[at:]:  # the piece's own definitions are kept too
-                if sb > old_last:
-                    break
-                if definition:
-                    new_kept.append((sa + first - old_first, sb + first - old_first, True))
-            continue
-        unchanged[first - 1 : last] = [""] * (last - first + 1)
-        if any(
-            _continues(lines, n)
-            for lines, n in (
-                (new_lines, first - 1),
-                (new_lines, last),
-                (old_lines, old_first - 1),
-                (old_lines, old_last),
-            )
-        ):
-            return None
-        if last >= first:
-            tree = _parse("\n" * (first - 1) + "\n".join(new_lines[first - 1 : last]))
-            if tree is None:
-                return None  # the whole parse finds the error and words it
-            parsed += tree.body
-    for a, b, _ in new_kept:
-        unchanged[a - 1 : b] = [""] * (b - a + 1)
-    tree = _parse("\n".join(unchanged))
-    if tree is None:
-        return None
-    import ast
+    kept = _kept(spans, runs)
+    result = _Composer(old_lines, new_lines, spans, written).compose(kept)
+    if result is None and any(kind == METHOD for *_, kind in kept):
+        # A change a method-wise reading cannot prove (a line that joins the method before it, a decorator
+        # for the one after it): its classes are read whole.
+        kept = [item for item in kept if item[3] != METHOD]
+        result = _Composer(old_lines, new_lines, spans, written).compose(kept)
+    return result
 
-    module = ast.Module(body=sorted([*parsed, *tree.body], key=lambda s: s.lineno), type_ignores=[])
-    return Outline(module, tuple(sorted((*spans_of(module), *new_kept))))
+
+def _kept(spans: Sequence[Span], runs: list[tuple[int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """The functions and classes the change leaves as they were (every line in one run of unchanged lines),
+    and the methods left as they were in a class that is not: (old first and last line, how far the new
+    version moved them, kind)."""
+    starts = [r[0] for r in runs]
+    kept: list[tuple[int, int, int, int]] = []
+    owner: tuple[int, bool] = (0, False)  # the last line of the top-level class, and whether it is kept
+    for a, b, kind in spans:
+        if kind == METHOD and (a > owner[0] or owner[1]):
+            continue  # not in a class (in statements sharing a line), or in a class kept whole
+        if kind != METHOD:
+            owner = (b, False) if kind == DEFINITION else (0, False)
+            if kind == STATEMENT:
+                continue
+        k = bisect.bisect_right(starts, a - 1) - 1
+        if k >= 0 and runs[k][1] >= b:
+            kept.append((a, b, runs[k][2], kind))
+            if kind == DEFINITION:
+                owner = (b, True)
+    return kept
+
+
+class _Composer:
+    """The outline of the new version from the pieces between the definitions and methods kept, in order
+    (see the module's docstring)."""
+
+    def __init__(self, old: list[str], new: list[str], spans: Sequence[Span], written: list[int]) -> None:
+        self.old, self.new, self.spans, self.written = old, new, spans, written
+        self.starts = [a for a, _, _ in spans]
+        self.unchanged = list(new)  # the text of the pieces parsed together
+        self.parsed: list[ast.stmt] = []  # top-level statements of the pieces parsed alone
+        self.kept: list[Span] = []  # of the new version, left out of the outline
+        self.owner: ast.ClassDef | None = None  # the class whose body the text is in, at the piece's start
+        self.indent = ""  # that body's indentation
+        self.owner_end = 0  # the last line of its body so far
+
+    def compose(self, kept: list[tuple[int, int, int, int]]) -> Outline | None:
+        import ast
+
+        before_new = before_old = 0
+        before_kind = DEFINITION  # the start of the file is at module level
+        end = (len(self.old) + 1, len(self.old) + 1, len(self.new) - len(self.old), DEFINITION)
+        for a, b, shift, kind in [*kept, end]:
+            first, last, old_first, old_last = before_new + 1, a + shift - 1, before_old + 1, a - 1
+            indent = _indent(self.new[a + shift - 1]) if kind == METHOD else ""
+            if not self.piece(
+                first, last, old_first, old_last, before_kind == METHOD, indent, kind == METHOD
+            ):
+                return None
+            if b > len(self.old):
+                break
+            if kind == METHOD:
+                assert self.owner is not None  # `piece` made sure
+                self.owner_end = b + shift
+            self.kept.append((a + shift, b + shift, kind))
+            if kind == DEFINITION:
+                self._carry(a, b, shift, (METHOD,))
+            before_new, before_old, before_kind = b + shift, b, kind
+        self._close()
+        for a, b, _ in self.kept:
+            self.unchanged[a - 1 : b] = [""] * (b - a + 1)
+        tree = _parse("\n".join(self.unchanged))
+        if tree is None:
+            return None
+        module = ast.Module(body=sorted([*self.parsed, *tree.body], key=lambda s: s.lineno), type_ignores=[])
+        return Outline(module, tuple(sorted({*spans_of(module), *self.kept})))
+
+    def piece(
+        self,
+        first: int,
+        last: int,
+        old_first: int,
+        old_last: int,
+        in_class: bool,
+        indent: str,
+        to_class: bool,
+    ) -> bool:
+        """Read the new lines first..last (the old lines old_first..old_last), between two kept items: is it
+        safe? `in_class`: it starts in the body of self.owner (a kept method is before it); `to_class`: a
+        kept method indented by `indent` follows it, in a class's body."""
+        new, old = self.new, self.old
+        boundaries = ((new, first - 1), (new, last), (old, old_first - 1), (old, old_last))
+        if any(_continues(lines, n) for lines, n in boundaries):
+            return False
+        if (
+            not in_class
+            and not to_class
+            and last - first == old_last - old_first
+            and not _any_within(self.written, first, last)
+            and new[first - 1 : last] == old[old_first - 1 : old_last]
+        ):
+            # Parsed with the other unchanged pieces; its definitions and their methods are kept.
+            self._carry(old_first, old_last, first - old_first, (DEFINITION, METHOD))
+            return True
+        self.unchanged[first - 1 : last] = [""] * max(0, last - first + 1)
+        code = next((n for n in range(first, last + 1) if _is_code(new[n - 1])), None)
+        if code is None:  # blank lines and comments: where the text was, it still is
+            if to_class and (not in_class or indent != self.indent):
+                return False
+            if not to_class:
+                self._close()
+            return True
+        line = new[code - 1]
+        wrapped = in_class and line[:1] in (" ", "\t", "\f")  # the body of the class goes on
+        if wrapped and not (
+            line.startswith(self.indent) and line[len(self.indent) :][:1] not in (" ", "\t", "\f")
+        ):
+            return False  # indented otherwise than the body it would be in
+        if in_class and not wrapped:
+            self._close()
+        lines = new[first - 1 : last]
+        head = "\n" * (first - 2) + "class _:\n" if wrapped else "\n" * (first - 1)
+        tail = f"\n{indent}pass" if to_class else ""  # where the kept method starts: in a class's body?
+        tree = _parse(head + "\n".join(lines) + tail)
+        if tree is None:
+            return False  # the whole parse finds the error and words it
+        import ast
+
+        body = list(tree.body)
+        wrapper = body.pop(0) if wrapped else None
+        if to_class:
+            holder = body[-1] if body else wrapper
+            if not (
+                isinstance(holder, ast.ClassDef)
+                and isinstance(holder.body[-1], ast.Pass)
+                and holder.body[-1].lineno == last + 1
+            ):
+                return False
+            holder.body.pop()
+        if isinstance(wrapper, ast.ClassDef) and self.owner is not None:
+            self.owner.body += wrapper.body
+            if wrapper.body:
+                self.owner_end = wrapper.body[-1].end_lineno or 0
+            if body or not to_class:
+                self._close()
+        self.parsed += body
+        if to_class and body:
+            holder = body[-1]
+            assert isinstance(holder, ast.ClassDef)
+            self.owner, self.owner_end = holder, (holder.body[-1].end_lineno or 0) if holder.body else 0
+        if to_class:
+            self.indent = indent
+        return True
+
+    def _close(self) -> None:
+        """The class whose body the text was in ends: at the last line of its body (a kept method's end
+        column is not known)."""
+        owner = self.owner
+        if owner is not None:
+            last = owner.body[-1] if owner.body else None
+            owner.end_lineno = self.owner_end
+            owner.end_col_offset = last.end_col_offset if last and last.end_lineno == self.owner_end else None
+            self.owner = None
+
+    def _carry(self, old_first: int, old_last: int, shift: int, kinds: tuple[int, ...]) -> None:
+        """The spans of these kinds between two old lines, moved to the new version."""
+        at = bisect.bisect_left(self.starts, old_first)
+        for a, b, k in self.spans[at:]:
+            if a > old_last:
+                break
+            if k in kinds and b <= old_last:
+                self.kept.append((a + shift, b + shift, k))
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t\f"))]
+
+
+def _is_code(line: str) -> bool:
+    """A line that is neither blank nor a comment."""
+    stripped = line.lstrip(" \t\f\r")
+    return bool(stripped) and not stripped.startswith("#")
 
 
 def _unchanged_runs(old: list[str], new: list[str], written: list[int]) -> list[tuple[int, int, int]]:
@@ -237,7 +377,7 @@ class SpanCache:
     def version() -> tuple[int, int, int]:
         import sys
 
-        return (2, sys.version_info[0], sys.version_info[1])
+        return (3, sys.version_info[0], sys.version_info[1])
 
     def _all(self) -> dict[str, bytes]:
         if self._entries is None:
@@ -256,7 +396,7 @@ class SpanCache:
         if not isinstance(packed, bytes) or len(packed) % (3 * values.itemsize):
             return None
         values.frombytes(packed)
-        return tuple((values[i], values[i + 1], bool(values[i + 2])) for i in range(0, len(values), 3))
+        return tuple((values[i], values[i + 1], values[i + 2]) for i in range(0, len(values), 3))
 
     def put(self, oid: str, spans: tuple[Span, ...]) -> None:
         from array import array
