@@ -49,6 +49,7 @@ Span = tuple[int, int, int]
 class Outline(NamedTuple):
     module: ast.Module  # the touched statements and the other top-level statements but functions and classes
     spans: tuple[Span, ...]  # of the new version, for its next change
+    lines: list[str]  # the new version's lines (split once)
 
 
 def spans_of(tree: ast.Module) -> tuple[Span, ...]:
@@ -162,7 +163,7 @@ class _Composer:
         if tree is None:
             return None
         module = ast.Module(body=sorted([*self.parsed, *tree.body], key=lambda s: s.lineno), type_ignores=[])
-        return Outline(module, tuple(sorted({*spans_of(module), *self.kept})))
+        return Outline(module, tuple(sorted({*spans_of(module), *self.kept})), self.new)
 
     def piece(
         self,

@@ -426,6 +426,7 @@ def _outlines(context: Context, files: list[FileChange], contents: dict[str, byt
         result = outline(old, new, old_spans, (*added, *(m.number for m in change.moved)))
         if result is not None:
             found[path] = PySource(path, new, None, None, added, outlined=result.module)
+            found[path]._lines = result.lines
             spans.put(change.new_blob or "", result.spans)
         log.debug("%s: parsed %s", path, "incrementally" if result else "whole (not incrementally)")
     return found
