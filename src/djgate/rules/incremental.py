@@ -361,11 +361,12 @@ OUTLINE_FROM = 300  # lines: a shorter module is parsed whole (it costs less tha
 
 
 class SpanCache:
-    """The top-level spans of the Python contents djgate parsed, by object id, kept in djgate's directory of
-    the git dir: the previous version of a file a commit changes is, most of the time, the one the previous
-    commit's hook parsed. Content-addressed, so an entry never goes stale; the djgate Python's version is
-    part of the file's version (another grammar may split a file otherwise). Each entry is packed in bytes
-    (three 32-bit integers a span): 4,000 entries of long modules take 3 MB, not the 20 MB of tuples."""
+    """The spans (top-level statements, methods) of the Python contents djgate parsed, by object id, kept in
+    djgate's directory of the git dir: the previous version of a file a commit changes is, most of the time,
+    the one the previous commit's hook parsed. Content-addressed, so an entry never goes stale; the djgate
+    Python's version is part of the file's version (another grammar may split a file otherwise). Each entry
+    is packed in bytes (three 32-bit integers a span): after saleor's last 1,012 commits, 3,500 entries of
+    long modules take 3 MB (some 5 ms to load), not the 20 MB of tuples."""
 
     LIMIT = 4_000  # entries kept (in memory during a run too), the most recently used
 
