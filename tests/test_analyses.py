@@ -62,3 +62,19 @@ def test_parse_tree_restores_the_collector_and_raises_what_ast_raises() -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_the_parsers_warnings_about_the_users_code_are_not_printed() -> None:
+    # An invalid escape sequence: a DeprecationWarning up to Python 3.11, a SyntaxWarning (printed by
+    # default) from 3.12. The whole parse, the incremental one and every rule's parse go through parse_tree.
+    import warnings
+
+    from djgate.rules.incremental import outline, spans_of
+
+    old = "\n".join(["import re", "", *(f"def f{i}():\n    return {i}\n" for i in range(20))])
+    new = old.replace("return 7", 'return re.compile("\\d+")')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parse_tree(new)
+        assert outline(old, new, spans_of(parse_tree(old))) is not None
+    assert [str(w.message) for w in caught] == []

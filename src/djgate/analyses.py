@@ -50,14 +50,19 @@ class Analyses:
 
 def parse_tree(source: str | bytes) -> ast.Module:
     """ast.parse with the cycle collector paused: a syntax tree holds no cycles, and the millions of nodes a
-    run keeps (Context.analysed) made each collection the parse triggers walk them all: twice the time."""
+    run keeps (Context.analysed) made each collection the parse triggers walk them all: twice the time. The
+    parser's warnings about the user's code (an invalid escape sequence: a SyntaxWarning from Python 3.12,
+    which Python prints) are not djgate's to print."""
     import ast
     import gc
+    import warnings
 
     paused = gc.isenabled()
     gc.disable()
     try:
-        return ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
     finally:
         if paused:
             gc.enable()

@@ -336,8 +336,6 @@ def parse_source(path: str, data: bytes, added: tuple[int, ...]) -> PySource:
 
 def parse_text(data: bytes) -> Parsed:
     """The text, the syntax tree and the error of a Python file's content."""
-    import warnings
-
     from djgate.analyses import parse_tree
 
     try:
@@ -346,9 +344,7 @@ def parse_text(data: bytes) -> Parsed:
         line = data.count(b"\n", 0, exc.offset) + 1
         return None, None, ParseError(str(exc), line)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like: not ours to print
-            tree = parse_tree(text)
+        tree = parse_tree(text)  # quiet: invalid escape sequences and the like are not ours to print
     except SyntaxError as exc:
         return text, None, ParseError(exc.msg, exc.lineno, syntax=True)
     except ValueError:  # a NUL byte (Python < 3.12 raises ValueError for it)
