@@ -201,7 +201,8 @@ def test_most_edits_of_real_modules_are_outlined(real: list[tuple[str, list[str]
         (("insert", 30, 1, ['text = """open'], 0), False),  # a string left open: the whole file decides
         (("insert", 30, 1, ["from __future__ import barry_as_FLUFL"], 0), False),  # `<>` is an operator
         (("insert", 30, 1, ["from __future__ import annotations"], 0), True),  # compiles, parses the same
-        (("replace", 0, 1, ["# -*- coding: latin-1 -*-"], 0), False),  # the encoding line
+        (("insert", 0, 1, ["# -*- coding: latin-1 -*-"], 0), True),  # text, decoded: no declaration read
+        (("insert", 0, 1, ["import os"], 0), True),  # the imports at the top
         (("insert", 30, 1, ["total = 1 + \\"], 0), False),  # a continuation into the next statement
         (("insert", 30, 1, ["else:", "    pass"], 0), False),  # attaches to the statement before
     ],

@@ -19,9 +19,10 @@ it opens could close in unchanged text further down and parse, as something else
 
 It falls back (returns None: parse the whole file) when that does not hold or cannot be seen cheaply: the
 one `__future__` import that changes the grammar (`barry_as_FLUFL`; the others change what compiles, not
-what parses), a change in the first two lines (an encoding declaration), a piece that does not parse alone
-(the whole parse words the error), or that ends in a line continuation, a previous version whose spans are
-unknown. A change a method-wise reading cannot prove (a line that joins the method before it, a decorator
+what parses), a piece that does not parse alone (the whole parse words the error), or that ends in a line
+continuation, a previous version whose spans are unknown. (An encoding declaration in the first two lines is
+not one: both versions are decoded, each by its own, before they are compared, and a parse of text reads no
+declaration.) A change a method-wise reading cannot prove (a line that joins the method before it, a decorator
 of the method after it) is read again with its classes whole.
 
 The result is an outline of the module: the touched pieces whole, and every other top-level statement that
@@ -86,8 +87,6 @@ def outline(old: str, new: str, spans: Sequence[Span], written: Sequence[int] = 
         return None
     written = sorted(set(written))
     runs = _unchanged_runs(old_lines, new_lines, written)
-    if not runs or runs[0][0] != 0 or runs[0][2] != 0 or runs[0][1] < 2:
-        return None  # the encoding declaration may have changed
     kept = _kept(spans, runs)
     result = _Composer(old_lines, new_lines, spans, written).compose(kept)
     if result is None and any(kind == METHOD for *_, kind in kept):
