@@ -384,6 +384,33 @@ def test_a_long_module_changed_again_is_judged_as_a_whole_parse_judges_it(
     assert sorted((f["code"], f["line"]) for f in json.loads(run.out)["findings"]) == expected
 
 
+def test_a_method_of_a_long_class_changed_again_is_judged_as_a_whole_parse_judges_it(
+    shop: Repo, djgate: Any
+) -> None:
+    # A viewset-shaped module: one class of 200 methods. Only the changed method is parsed again.
+    path = "orders/views.py"
+    body = ["import requests", "from django.http import JsonResponse", "", "", "class OrderViews:"]
+    for i in range(200):
+        body += [f"    def view_{i}(self, request, pk):", f"        data = {{'id': pk, 'n': {i}}}", ""]
+        body += ["        return JsonResponse(data)", ""]
+    text = "\n".join(body)
+    shop.put(path, text)
+    staged(shop)
+    shop.commit()
+    shop.put(
+        path,
+        text.replace(
+            "        data = {'id': pk, 'n': 100}", "        data = {'id': pk, 'n': 100}\n        print(data)"
+        ),
+    )
+    found, said = staged(shop)
+    assert found == [("DJG501", 508)]
+    assert f"{path}: parsed incrementally" in said
+    shop.commit("fix(orders): change a view")
+    run = djgate("check-range", "HEAD~1..HEAD", "--format", "json", "--select", "DJG500,DJG501")
+    assert sorted((f["code"], f["line"]) for f in json.loads(run.out)["findings"]) == found
+
+
 def test_a_spans_cache_that_cannot_be_read_is_empty(shop: Repo) -> None:
     path = "orders/views.py"
     shop.put(path, long_module(200))
