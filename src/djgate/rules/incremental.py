@@ -37,6 +37,8 @@ import bisect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from djgate.rules.pysource import span, touches_any
+
 if TYPE_CHECKING:
     import ast
     from pathlib import Path
@@ -62,18 +64,14 @@ def spans_of(tree: ast.Module) -> tuple[Span, ...]:
     spans: list[Span] = []
     methods: list[Span] = []
     for stmt in tree.body:
-        first, last = _lines(stmt)
+        first, last = span(stmt)
         if spans and first <= spans[-1][1]:  # `a = 1; b = 2`, or a statement after a one-line one
             spans[-1] = (spans[-1][0], max(last, spans[-1][1]), STATEMENT)
         else:
             spans.append((first, last, DEFINITION if isinstance(stmt, definitions) else STATEMENT))
         if isinstance(stmt, ast.ClassDef):
-            methods += [(*_lines(s), METHOD) for s in stmt.body if isinstance(s, definitions)]
+            methods += [(*span(s), METHOD) for s in stmt.body if isinstance(s, definitions)]
     return tuple(sorted(spans + methods))
-
-
-def _lines(stmt: ast.stmt) -> tuple[int, int]:
-    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]), stmt.end_lineno or 0
 
 
 def outline(old: str, new: str, spans: Sequence[Span], written: Sequence[int] = ()) -> Outline | None:
@@ -185,7 +183,7 @@ class _Composer:
             not in_class
             and not to_class
             and last - first == old_last - old_first
-            and not _any_within(self.written, first, last)
+            and not touches_any(self.written, first, last)
             and new[first - 1 : last] == old[old_first - 1 : old_last]
         ):
             # Parsed with the other unchanged pieces; its definitions and their methods are kept.
@@ -310,11 +308,6 @@ def _unchanged_runs(old: list[str], new: list[str], written: list[int]) -> list[
         else:
             runs.append(run)
     return runs
-
-
-def _any_within(numbers: list[int], first: int, last: int) -> bool:
-    i = bisect.bisect_left(numbers, first)
-    return i < len(numbers) and numbers[i] <= last
 
 
 def _parse(text: str) -> ast.Module | None:

@@ -183,7 +183,7 @@ class PySource:
 
     def touches(self, first: int, last: int) -> bool:
         """Does the change add a line between first and last (inclusive)?"""
-        return _touches(self.added, first, last)
+        return touches_any(self.added, first, last)
 
     def walk_touched(self, lines: Sequence[int] | None = None) -> list[tuple[ast.AST, Parents | None]]:
         """Every node whose lines include an added line (or one of `lines`, sorted), and the nodes without
@@ -209,7 +209,7 @@ class PySource:
             here = Parents(node, parents)
             children = list(ast.iter_child_nodes(node))
             if not whole:
-                children = [c for c in children if not hasattr(c, "lineno") or _touches(lines, *span(c))]
+                children = [c for c in children if not hasattr(c, "lineno") or touches_any(lines, *span(c))]
             stack.extend((child, here) for child in reversed(children))
 
     def touched_statements(self) -> list[tuple[ast.stmt, Parents]]:
@@ -228,7 +228,7 @@ class PySource:
         stack: list[tuple[ast.stmt, Parents]] = [(s, root) for s in reversed(module.body)]
         while stack:
             stmt, parents = stack.pop()
-            if not whole and not _touches(self.added, *span(stmt)):
+            if not whole and not touches_any(self.added, *span(stmt)):
                 continue
             yield stmt, parents
             here = Parents(stmt, parents)
@@ -287,7 +287,8 @@ class Trees:
             oldest.drop_tree()
 
 
-def _touches(lines: Sequence[int], first: int, last: int) -> bool:
+def touches_any(lines: Sequence[int], first: int, last: int) -> bool:
+    """Is one of these sorted line numbers between first and last (inclusive)?"""
     i = bisect.bisect_left(lines, first)
     return i < len(lines) and lines[i] <= last
 
