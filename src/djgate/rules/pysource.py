@@ -106,10 +106,11 @@ class PySource:
         # Parsed incrementally (djgate.rules.incremental): the touched statements and the module-level ones
         # but functions and classes; the whole tree is parsed when a rule asks for it.
         outlined: ast.Module | None = None,
+        lines: list[str] | None = None,  # the text split at newlines, when the caller has it
     ) -> None:
         self.path, self.text, self.whole, self.error, self.added = path, text, whole, error, added
         self.unjudged, self.outlined = unjudged, outlined
-        self._lines: list[str] | None = None
+        self._lines = lines
         self._touched: list[tuple[ast.AST, Parents | None]] | None = None
         self._statements: list[tuple[ast.stmt, Parents]] | None = None
         self._added_text: str | None = None
@@ -422,8 +423,7 @@ def _outlines(context: Context, files: list[FileChange], contents: dict[str, byt
         added = _added(change)
         result = outline(old, new, old_spans, (*added, *(m.number for m in change.moved)))
         if result is not None:
-            found[path] = PySource(path, new, None, None, added, outlined=result.module)
-            found[path]._lines = result.lines
+            found[path] = PySource(path, new, None, None, added, outlined=result.module, lines=result.lines)
             spans.put(change.new_blob or "", result.spans)
         log.debug("%s: parsed %s", path, "incrementally" if result else "whole (not incrementally)")
     return found
