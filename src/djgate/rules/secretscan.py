@@ -938,7 +938,7 @@ def _scan_lines(
     from detect_secrets.util.code_snippet import get_code_snippet
     from detect_secrets.util.inject import call_function_with_arguments
 
-    plugins = list(get_plugins())
+    plugins = [(type(plugin).__name__, plugin) for plugin in get_plugins()]  # named once, not per piece
     quoted = quotes_required(path)
     for number in numbers:
         if number > len(lines):
@@ -957,8 +957,7 @@ def _scan_lines(
         for part in passing:
             part_out: bool | None = None
             may = plugins_for(part, quoted) if prefilter else ROUTED_PLUGINS
-            for plugin in plugins:
-                name = type(plugin).__name__
+            for name, plugin in plugins:
                 if name in ROUTED_PLUGINS and name not in may:
                     continue
                 secrets = call_function_with_arguments(
