@@ -2,12 +2,14 @@
 floor), on the same ranges of 100, 1,000 and 5,000 commits; commits/s, ratios and peak RSS.
 
     python bench/bench_real_range.py ~/corpus/saleor ~/corpus/courtlistener [--sizes 100,1000,5000] [--runs 3]
+    python bench/bench_real_range.py ~/corpus/saleor --sizes 10,25,50 --jobs 1,2   # where two processes pay
 
 Each path is a clone of a public Django project kept outside this repository. For a size N the range is
 `BASE..HEAD` with BASE the N-th first parent back from HEAD (fewer when the history is shorter), so merged
 branches come with their commits: the table says how many commits each range holds. Every tool runs on the
 same range, interleaved, `--runs` times; the table gives medians. djgate runs every static gate (DJG301,
 which boots the project's Django, is off). Peak RSS is the largest resident set of one run of the tool.
+`--jobs 1,2` times djgate once per number of processes (`-j N`) instead of once with its default.
 """
 
 from __future__ import annotations
@@ -56,22 +58,16 @@ def base_for(repo: Path, size: int) -> str:
     return firsts[-1]
 
 
-def bench(repo: Path, size: int, runs: int) -> dict[str, object]:
+def bench(repo: Path, size: int, runs: int, jobs: list[int]) -> dict[str, object]:
     base = base_for(repo, size)
     spec = f"{base}..HEAD"
     count = int(
         subprocess.run(["git", "rev-list", "--count", spec], cwd=repo, capture_output=True, text=True).stdout
     )
+    djgate = [str(djgate_bin()), "check-range", spec, "--ignore", "DJG301", "--format", "json"]
     commands = {
-        "djgate check-range": [
-            str(djgate_bin()),
-            "check-range",
-            spec,
-            "--ignore",
-            "DJG301",
-            "--format",
-            "json",
-        ],
+        **{f"djgate -j {n}": [*djgate, "--jobs", str(n)] for n in jobs},
+        **({} if jobs else {"djgate check-range": djgate}),
         "gitlint --commits": [str(tool_bin("gitlint")), "--ignore-stdin", "--commits", spec],
         "git log (floor)": [*LOG, spec],
     }
@@ -100,10 +96,12 @@ def main() -> None:
     args.add_argument("repos", nargs="+", type=Path)
     args.add_argument("--sizes", default="100,1000,5000", help="commits per range, comma-separated")
     args.add_argument("--runs", type=int, default=3)
+    args.add_argument("--jobs", default="", help="djgate's processes to compare, comma-separated (1,2)")
     options = args.parse_args()
+    jobs = [int(n) for n in options.jobs.split(",") if n]
     ensure_tools(TOOLS)
     results = [
-        bench(repo.resolve(), int(size), options.runs)
+        bench(repo.resolve(), int(size), options.runs, jobs)
         for repo in options.repos
         for size in options.sizes.split(",")
     ]

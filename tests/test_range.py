@@ -271,16 +271,18 @@ def _env(**extra: str) -> dict[str, str]:
 def test_git_calls_do_not_grow_with_the_range(branch: Repo) -> None:
     """One `git log` for the whole range, and one `git cat-file --batch` for every file content."""
 
-    def git_calls(count: int) -> int:
+    def git_calls(count: int, jobs: int) -> int:
         for i in range(count):
             commit(branch, f"feat(orders): add step {i}\n\nSee orders/step_{i}.py.", f"orders/step_{i}.py")
-        result = djgate_process("-v", "check-range", "main..topic", cwd=branch.path)
+        result = djgate_process("-v", "check-range", "main..topic", "--jobs", str(jobs), cwd=branch.path)
         assert result.returncode == 0, result.stdout + result.stderr
         return sum(line.startswith("djgate: git ") for line in result.stderr.splitlines())
 
-    few = git_calls(2)
-    many = git_calls(40)
+    few = git_calls(2, jobs=1)
+    many = git_calls(40, jobs=1)
     assert many == few <= 10
+    # A second process reads its half with git processes of its own: a few more, still not one a commit.
+    assert few < git_calls(0, jobs=2) <= 2 * few
 
 
 def test_a_file_name_with_a_line_break_stays_on_its_line(branch: Repo) -> None:
@@ -423,7 +425,7 @@ def test_a_long_range_judged_in_parallel_says_the_same(
     alone = run_json(djgate, "main..topic")
     monkeypatch.setattr(engine, "PARALLEL_FROM", 2)
     monkeypatch.setattr(engine, "MAX_WORKERS", 3)
-    monkeypatch.setattr(engine.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(engine, "_cores", lambda: 3)
     parallel = engine._judge_in_parallel
     calls: list[int] = []
     monkeypatch.setattr(engine, "_judge_in_parallel", lambda *args: calls.append(args[-1]) or parallel(*args))

@@ -126,7 +126,7 @@ def check_staged(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    help="Processes judging the range (default: one per core for 200 commits or more, else one).",
+    help="Processes judging the range (default: one per core for 20 commits or more, else one).",
 )
 @common_options
 def check_range(

@@ -331,7 +331,7 @@ def check_range(
     families = tuple(families)
     ids = repo.range_ids(rev_range)
     if jobs is None:  # as many as pay: one per core for a long range
-        jobs = min(os.cpu_count() or 1, MAX_WORKERS) if len(ids) >= PARALLEL_FROM else 1
+        jobs = min(_cores(), MAX_WORKERS) if len(ids) >= PARALLEL_FROM else 1
     workers = max(1, min(jobs, len(ids)))
     if workers > 1:
         outcomes = _judge_in_parallel(repo, config, rev_range, apps, families, ids, workers)
@@ -350,10 +350,19 @@ def check_range(
     return RangeReport(rev_range, verdicts, skipped)
 
 
-# A range this long is split between processes, one per core (measured on 2 cores: below it, starting a
-# second process and its git processes costs more than it saves; see bench/README.md).
-PARALLEL_FROM = 200
+# A range this long is split between processes, one per core (measured on 2 cores, real histories: from
+# 25 commits on, two processes win; at 10 it is a draw, the start of a second process and its git
+# processes against half the work; see bench/README.md).
+PARALLEL_FROM = 20
 MAX_WORKERS = 4
+
+
+def _cores() -> int:
+    """The cores this process may run on (a CI container's CPU set, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no affinity on macOS
+        return os.cpu_count() or 1
 
 
 COLLECT_EVERY = 100  # commits of a range between two runs of the cycle collector
