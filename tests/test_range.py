@@ -480,3 +480,77 @@ def test_a_range_whose_history_cannot_be_read_fails_without_waiting_for_the_othe
     assert multiprocessing.active_children() == []
     # The other process was stopped, not left to finish its half: it would have kept the long modules' spans.
     assert not (branch.path / ".git" / "djgate" / "spans").exists()
+
+
+def _forked_child(parent: int, command: list[str], deadline: float) -> int:
+    """The process `parent` (started with `command`) forked to judge part of the range, once it runs."""
+    import time
+
+    cmdline = "".join(f"{arg}\0" for arg in command).encode()
+    seen: set[str] = set()  # a child seen twice, 50 ms apart: not one of git's between fork and exec
+    while time.monotonic() < deadline:
+        now = set()
+        for pid in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+            try:
+                if Path(f"/proc/{pid}/cmdline").read_bytes() == cmdline:
+                    now.add(pid)
+            except FileNotFoundError:
+                continue
+        if now & seen:
+            return int(min(now & seen))
+        seen = now
+        time.sleep(0.05)
+    raise AssertionError("no second process started")
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the processes in /proc")
+@pytest.mark.parametrize("killed_by", ["SIGTERM", "SIGKILL"])
+def test_a_killed_range_check_leaves_no_process_behind(branch: Repo, killed_by: str) -> None:
+    """A CI step's timeout (SIGTERM) or the out-of-memory killer (SIGKILL) ends check-range while two
+    processes judge the range: the second one ends too, and nothing keeps the job's output open. (It held
+    the read end of its own pipe: with an answer larger than a pipe holds and no parent, it waited forever.)"""
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for i in range(3):  # the first process's half: long modules, slow to parse
+        branch.put(
+            f"orders/long_{i}.py", "".join(f"def f{n}(x):\n    return x + {n}\n" for n in range(40_000))
+        )
+        branch.commit(f"feat(orders): long {i}")
+    for i in range(5):  # the second's: an answer of 2,000 findings, more than a pipe holds
+        branch.put(f"orders/debug_{i}.py", "print(1)\n" * 400)
+        branch.commit(f"feat(orders): debug {i}")
+    number = getattr(signal, killed_by)
+    command = [sys.executable, "-m", "djgate", "check-range", "main..topic", "--jobs", "2"]
+    proc = subprocess.Popen(
+        command,
+        cwd=branch.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        worker = _forked_child(proc.pid, command, time.monotonic() + 60)
+        proc.send_signal(number)
+        _, err = proc.communicate(timeout=120)  # returns once every process holding its output has ended
+    finally:  # whatever failed, nothing of it left running
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    assert proc.returncode == (128 + number if number == signal.SIGTERM else -number)
+    assert not _running(worker)
+    assert err == ""

@@ -3,11 +3,12 @@ commits); everything after that is the same rules and the same findings."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import posixpath
 from collections import ChainMap
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from djgate.analyses import Analyses
@@ -23,6 +24,7 @@ from djgate.rules import Context, run_rules, settle
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkProcess
 
     from djgate.django.probe import ProbeProcess
     from djgate.django.verdict import DjangoVerdict
@@ -408,14 +410,21 @@ def _judge_in_parallel(
     own git processes; the verdicts in the range's order, whichever process finishes first."""
     import multiprocessing
 
+    from djgate.signals import exit_through_python
+
+    exit_through_python()  # killed (a CI step's timeout), the `finally` below stops the workers
     context = multiprocessing.get_context("fork")
     size = -(-len(ids) // workers)
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-    pipes = []
+    pipes: list[tuple[Connection, ForkProcess]] = []
     for chunk in chunks[1:]:
         receive, send = context.Pipe(duplex=False)
+        # The parent's ends of the pipes, the worker closes: holding one, it would never see the parent gone.
+        ends = [receive, *(r for r, _ in pipes)]
         worker = context.Process(
-            target=_worker, args=(send, repo, config, rev_range, apps, families, chunk), daemon=True
+            target=_worker,
+            args=(send, ends, os.getpid(), repo, config, rev_range, apps, families, chunk),
+            daemon=True,
         )
         worker.start()
         send.close()
@@ -444,6 +453,8 @@ def _judge_in_parallel(
 
 def _worker(
     send: Connection,
+    parent_ends: list[Connection],
+    parent_pid: int,
     parent: GitRepo,
     config: Config,
     rev_range: RevRange,
@@ -451,14 +462,36 @@ def _worker(
     families: tuple[str, ...],
     ids: list[str],
 ) -> None:
+    """One chunk of the range, its verdicts sent to the parent. A worker whose parent is gone (killed, the
+    out-of-memory killer) stops: at its next commit, or when its answer finds no reader."""
+    for end in parent_ends:
+        end.close()
     repo = GitRepo(parent.root, parent.git_dir, parent.head)  # its own git processes, not the parent's
+    outcome: list[Verdict | Skipped] | DjgateError
     try:
-        send.send(_judge_commits(RepoFacts(repo), config, rev_range, apps, families, repo.commits(ids)))
-    except Exception as exc:  # the parent raises it: one error, whichever process met it
-        send.send(exc if isinstance(exc, DjgateError) else DjgateError(f"internal error ({exc!r})"))
+        try:
+            commits = _while_alive(parent_pid, repo.commits(ids))
+            outcome = _judge_commits(RepoFacts(repo), config, rev_range, apps, families, commits)
+        except (_Orphaned, KeyboardInterrupt, SystemExit):
+            return  # the parent is gone, or going and says why itself
+        except Exception as exc:  # the parent raises it: one error, whichever process met it
+            outcome = exc if isinstance(exc, DjgateError) else DjgateError(f"internal error ({exc!r})")
+        with contextlib.suppress(OSError):  # a broken pipe: no parent to read it
+            send.send(outcome)
     finally:
         repo.close()
         send.close()
+
+
+class _Orphaned(Exception):
+    """The process that started this worker is gone."""
+
+
+def _while_alive(parent_pid: int, changesets: Iterator[ChangeSet]) -> Iterator[ChangeSet]:
+    for changeset in changesets:
+        if os.getppid() != parent_pid:
+            raise _Orphaned
+        yield changeset
 
 
 def merge_race(

@@ -196,24 +196,15 @@ def _stop_running_probes() -> None:
 
 
 def exit_cleanly_on_signals() -> None:
-    """Make SIGTERM and SIGHUP exit through Python (128 + the signal), as SIGINT already does, so that
-    the temporary copy of a tree is removed and no probe is left running project code. Leaves alone a
-    handler someone else set, and does nothing outside the main thread."""
+    """Make SIGTERM and SIGHUP exit through Python, so that the temporary copy of a tree is removed and no
+    probe is left running project code (see `signals.exit_through_python`)."""
     import atexit
-    import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        return
+    from djgate.signals import exit_through_python
+
     atexit.unregister(_stop_running_probes)
     atexit.register(_stop_running_probes)
-    for number in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(number) == signal.SIG_DFL:
-            signal.signal(number, _exit_on_signal)
-
-
-def _exit_on_signal(number: int, frame: object) -> None:
-    raise SystemExit(128 + number)
+    exit_through_python()
 
 
 def start_probe(repo: GitRepo, config: Config, changeset: ChangeSet) -> ProbeProcess | None:
