@@ -9,13 +9,15 @@ Each path is a clone of a public Django project kept outside this repository. Fo
 branches come with their commits: the table says how many commits each range holds. Every tool runs on the
 same range, interleaved, `--runs` times; the table gives medians. djgate runs every static gate (DJG301,
 which boots the project's Django, is off). Peak RSS is the largest resident set of one run of the tool.
-`--jobs 1,2` times djgate once per number of processes (`-j N`) instead of once with its default.
+`--jobs 1,2` times djgate once per number of processes (`-j N`) instead of once with its default. Each djgate
+run starts cold, as in CI on a fresh clone: the spans an earlier run kept in the clone's .git/djgate go first.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import time
@@ -75,6 +77,8 @@ def bench(repo: Path, size: int, runs: int, jobs: list[int]) -> dict[str, object
     peaks: dict[str, float] = dict.fromkeys(commands, 0.0)
     for _ in range(runs):
         for name, command in commands.items():  # interleaved: drift in machine load hits every tool alike
+            if name.startswith("djgate"):  # cold, as in CI on a fresh clone: no spans kept by an earlier run
+                shutil.rmtree(repo / ".git" / "djgate", ignore_errors=True)
             elapsed, peak = timed(command, repo)
             times[name].append(elapsed)
             peaks[name] = max(peaks[name], peak)
