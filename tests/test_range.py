@@ -554,3 +554,25 @@ def test_a_killed_range_check_leaves_no_process_behind(branch: Repo, killed_by: 
     assert proc.returncode == (128 + number if number == signal.SIGTERM else -number)
     assert not _running(worker)
     assert err == ""
+
+
+def test_an_answer_a_worker_cannot_send_is_one_line_of_error(branch: Repo, djgate, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from djgate import engine
+
+    for i in range(4):
+        commit(branch, f"feat(orders): step {i}", f"orders/step_{i}.py")
+    parent, judge_commits = os.getpid(), engine._judge_commits
+
+    def unpicklable_in_the_worker(*args):  # type: ignore[no-untyped-def]
+        outcomes = judge_commits(*args)
+        return outcomes if os.getpid() == parent else [*outcomes, lambda: None]  # a bug: it does not pickle
+
+    monkeypatch.setattr(engine, "_judge_commits", unpicklable_in_the_worker)
+
+    result = djgate("check-range", "main..topic", "--jobs", "2")
+
+    assert result.code == 2
+    assert "djgate: error: internal error (" in result.err and "pickle" in result.err
+    assert len(result.err.splitlines()) == 1

@@ -477,7 +477,12 @@ def _worker(
         except Exception as exc:  # the parent raises it: one error, whichever process met it
             outcome = exc if isinstance(exc, DjgateError) else DjgateError(f"internal error ({exc!r})")
         with contextlib.suppress(OSError):  # a broken pipe: no parent to read it
-            send.send(outcome)
+            try:
+                send.send(outcome)
+            except OSError:
+                raise
+            except Exception as exc:  # an answer that does not pickle (a bug): one line, not a traceback
+                send.send(DjgateError(f"internal error ({exc!r})"))
     finally:
         repo.close()
         send.close()
