@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from djgate.errors import DjgateError
 from djgate.ranges import range_from_environment
@@ -576,3 +578,44 @@ def test_an_answer_a_worker_cannot_send_is_one_line_of_error(branch: Repo, djgat
     assert result.code == 2
     assert "djgate: error: internal error (" in result.err and "pickle" in result.err
     assert len(result.err.splitlines()) == 1
+
+
+@given(
+    weights=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=60),
+    parts=st.integers(min_value=1, max_value=5),
+)
+def test_a_range_is_shared_in_contiguous_chunks_of_even_weight(weights: list[int], parts: int) -> None:
+    from djgate.engine import split_evenly
+
+    ids = [f"c{i}" for i in range(len(weights))]
+    chunks = split_evenly(ids, weights, parts)
+
+    assert [i for chunk in chunks for i in chunk] == ids  # every commit once, in the range's order
+    assert all(chunks) and len(chunks) <= parts
+    weight = dict(zip(ids, weights, strict=True))
+    share, heaviest = sum(weights) / parts, max(weights)
+    assert all(sum(weight[i] for i in chunk) <= share + 2 * heaviest for chunk in chunks)
+    if len(ids) >= parts and heaviest * parts * 2 <= sum(weights):  # no commit outweighs half a share
+        assert len(chunks) == parts
+
+
+def test_the_python_files_each_commit_changes_are_counted_in_one_git_call(branch: Repo) -> None:
+    from djgate.gitrepo import GitRepo
+
+    branch.put("orders/a.py", "a = 1\n")
+    branch.put("orders/b.py", "b = 1\n")
+    branch.put("orders/notes.md", "notes\n")
+    two = branch.commit("feat(orders): two modules")
+    branch.git("checkout", "-q", "-b", "side", "main")
+    branch.put("billing/c.py", "c = 1\n")
+    side = branch.commit("feat(billing): one module")
+    branch.git("checkout", "-q", "topic")
+    branch.git("merge", "-q", "--no-edit", "side")
+    merge = branch.git("rev-parse", "HEAD").strip()
+    repo = GitRepo.discover()
+
+    counts = repo.python_files_changed(repo.resolve_range("main..topic"))
+
+    assert counts[two] == 2 and counts[side] == 1
+    assert counts[merge] == 1  # against its first parent: what the merge brings to the branch
+    assert len(counts) == 5  # the branch's two first commits, these three

@@ -11,6 +11,7 @@ from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from djgate import log
 from djgate.analyses import Analyses
 from djgate.changeset import ChangeSet
 from djgate.config import Config
@@ -381,7 +382,9 @@ def _judge_commits(
     """Each commit judged as it comes, or skipped as configured (`ignore_authors`, `ignore_messages`); a
     verdict keeps its commit's files, not their lines."""
     import gc
+    import time
 
+    started = time.perf_counter()
     outcomes: list[Verdict | Skipped] = []
     for number, changeset in enumerate(changesets, 1):
         if number % COLLECT_EVERY == 0:
@@ -394,6 +397,8 @@ def _judge_commits(
         files = tuple(f._replace(added=(), moved=()) for f in changeset.files)
         outcomes.append(verdict._replace(changeset=changeset._replace(files=files)))
     facts.done()
+    elapsed = time.perf_counter() - started
+    log.debug("judged %d commit(s) in %.2f s (process %d)", len(outcomes), elapsed, os.getpid())
     return outcomes
 
 
@@ -414,8 +419,8 @@ def _judge_in_parallel(
 
     exit_through_python()  # killed (a CI step's timeout), the `finally` below stops the workers
     context = multiprocessing.get_context("fork")
-    size = -(-len(ids) // workers)
-    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    changed = repo.python_files_changed(rev_range)
+    chunks = split_evenly(ids, [1 + changed.get(i, 0) for i in ids], workers)
     pipes: list[tuple[Connection, ForkProcess]] = []
     for chunk in chunks[1:]:
         receive, send = context.Pipe(duplex=False)
@@ -449,6 +454,27 @@ def _judge_in_parallel(
                 worker.kill()
                 worker.join(5)
             receive.close()
+
+
+def split_evenly(ids: list[str], weights: list[int], parts: int) -> list[list[str]]:
+    """The ids in at most `parts` contiguous chunks, none empty, each ending at the commit that brings it
+    nearest its share of the weight: no chunk weighs more than its share and two commits."""
+    import bisect
+    import itertools
+
+    prefix = list(itertools.accumulate(weights))  # prefix[j]: the weight of ids[: j + 1]
+    total, bounds = prefix[-1], [0]
+    for k in range(1, parts):
+        target = total * k / parts
+        end = bisect.bisect_left(prefix, target) + 1  # the first ids[:end] that reaches the target
+        before = prefix[end - 2] if end >= 2 else 0
+        if end - 1 > bounds[-1] and prefix[end - 1] - target > target - before:
+            end -= 1  # nearer without its last commit
+        end = max(end, bounds[-1] + 1)
+        if end >= len(ids):
+            break
+        bounds.append(end)
+    return [ids[a:b] for a, b in zip(bounds, [*bounds[1:], len(ids)], strict=True)]
 
 
 def _worker(
