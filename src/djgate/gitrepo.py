@@ -89,6 +89,11 @@ class RevRange(NamedTuple):
     spec: str  # as the user or the CI gave it
     requested_base: str
 
+    @property
+    def revisions(self) -> str:
+        """The range as git's revision walk takes it: BASE..TIP, or TIP and all before it (no base)."""
+        return f"{self.base}..{self.tip}" if self.base else self.tip
+
 
 class GitRepo:
     def __init__(self, root: Path, git_dir: Path, head: str | None) -> None:
@@ -364,13 +369,11 @@ class GitRepo:
 
     def range_ids(self, rev_range: RevRange) -> list[str]:
         """The range's commit ids, oldest first, as `range_commits` gives them."""
-        spec = f"{rev_range.base}..{rev_range.tip}" if rev_range.base else rev_range.tip
-        return self.run(["rev-list", "--reverse", spec, "--"]).decode().split()
+        return self.run(["rev-list", "--reverse", rev_range.revisions, "--"]).decode().split()
 
     def python_files_changed(self, rev_range: RevRange) -> dict[str, int]:
         """commit id -> how many Python files it changes (against its first parent): what judging it costs,
         roughly, for sharing a range between processes. One git call that diffs trees, not contents."""
-        spec = f"{rev_range.base}..{rev_range.tip}" if rev_range.base else rev_range.tip
         out = self.run(
             [
                 "log",
@@ -378,7 +381,7 @@ class GitRepo:
                 "--name-only",
                 "--no-renames",
                 "--diff-merges=first-parent",
-                spec,
+                rev_range.revisions,
                 "--",
             ]
         )
@@ -399,8 +402,7 @@ class GitRepo:
     def range_commits(self, rev_range: RevRange) -> Iterator[ChangeSet]:
         """The range's commits, oldest first, each parsed as git writes it (a range is never held whole)."""
         shallow = self.shallow_commits()
-        spec = f"{rev_range.base}..{rev_range.tip}" if rev_range.base else rev_range.tip
-        for changeset in self._log(["--reverse", spec]):
+        for changeset in self._log(["--reverse", rev_range.revisions]):
             if changeset.commit in shallow:
                 self._no_history(f"commit {changeset.commit[:12]} of the range has no parents here")
             yield changeset
