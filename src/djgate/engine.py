@@ -502,12 +502,12 @@ def _worker(
             return  # the parent is gone, or going and says why itself
         except Exception as exc:  # the parent raises it: one error, whichever process met it
             outcome = exc if isinstance(exc, DjgateError) else DjgateError(f"internal error ({exc!r})")
-        with contextlib.suppress(OSError):  # a broken pipe: no parent to read it
-            try:
-                send.send(outcome)
-            except OSError:
-                raise
-            except Exception as exc:  # an answer that does not pickle (a bug): one line, not a traceback
+        try:
+            send.send(outcome)
+        except OSError:
+            pass  # a broken pipe: no parent to read it
+        except Exception as exc:  # an answer that does not pickle (a bug): one line, not a traceback
+            with contextlib.suppress(OSError):
                 send.send(DjgateError(f"internal error ({exc!r})"))
     finally:
         repo.close()
